@@ -1,0 +1,9 @@
+DROP TABLE setup_tokens;
+DROP TABLE outbox;
+DROP TABLE audit_events;
+DROP TABLE sessions;
+DROP TABLE memberships;
+DROP TABLE role_permissions;
+DROP TABLE roles;
+DROP TABLE users;
+DROP TABLE tenants;

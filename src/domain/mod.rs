@@ -1,0 +1,74 @@
+//! Pure types and rules: no database, no web.
+
+pub mod email;
+pub mod password;
+pub mod permission;
+pub mod role;
+pub mod token;
+pub mod user;
+
+/// A rule broken by user input, addressed to one form field so the page can show it inline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+/// Trims a free-text name and checks it: required, at most `max` characters, no control
+/// characters.
+pub fn clean_name(
+    field: &'static str,
+    label: &str,
+    raw: &str,
+    max: usize,
+) -> Result<String, FieldError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(FieldError::new(field, format!("Enter {label}.")));
+    }
+    // "a name" → "The name must …"
+    let noun = label.trim_start_matches("a ").trim_start_matches("an ");
+    if name.chars().count() > max {
+        return Err(FieldError::new(
+            field,
+            format!("The {noun} must be at most {max} characters."),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            field,
+            format!("The {noun} cannot contain control characters."),
+        ));
+    }
+    Ok(name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(clean_name("name", "a name", "  Ada  ", 10).unwrap(), "Ada");
+        assert_eq!(
+            clean_name("name", "a name", "   ", 10).unwrap_err().message,
+            "Enter a name."
+        );
+        assert!(
+            clean_name("name", "a name", &"x".repeat(11), 10)
+                .unwrap_err()
+                .message
+                .contains("at most 10")
+        );
+        assert!(clean_name("name", "a name", "a\u{7}b", 10).is_err());
+    }
+}

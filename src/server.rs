@@ -1,0 +1,138 @@
+//! Starting the portal: the database, the mail worker and the HTTP server, for `serve` and tests.
+
+use crate::config::Settings;
+use crate::db::{self, Pool};
+use crate::mail::worker::Worker;
+use crate::services::setup;
+use crate::web::{self, AppState};
+use actix_web::HttpServer;
+use actix_web::dev::ServerHandle;
+use anyhow::Context;
+use std::net::{SocketAddr, TcpListener};
+use std::thread::JoinHandle;
+
+/// Opens the pool and brings the schema up to date.
+pub fn open_database(settings: &Settings) -> anyhow::Result<Pool> {
+    let pool = db::pool(&settings.database, settings.pool_size)
+        .with_context(|| format!("cannot open the database {}", settings.database))?;
+    let mut conn = pool
+        .get()
+        .with_context(|| format!("cannot connect to {}", settings.database))?;
+    for version in db::migrate(&mut conn)? {
+        tracing::info!(%version, "applied migration");
+    }
+    Ok(pool)
+}
+
+fn http_server(
+    state: AppState,
+    listener: TcpListener,
+    workers: usize,
+    signals: bool,
+) -> std::io::Result<actix_web::dev::Server> {
+    let server = HttpServer::new(move || web::app(state.clone()))
+        .workers(workers)
+        .listen(listener)?;
+    Ok(if signals {
+        server.run()
+    } else {
+        server.disable_signals().run()
+    })
+}
+
+/// `liaison serve`: runs until interrupted.
+pub fn serve(settings: Settings) -> anyhow::Result<()> {
+    let pool = open_database(&settings)?;
+    let listener = TcpListener::bind(&settings.bind)
+        .with_context(|| format!("cannot listen on {}", settings.bind))?;
+    let mut conn = pool.get()?;
+    if let Some(token) = setup::issue_if_needed(&mut conn)? {
+        println!(
+            "Liaison has no users yet. Create the first support staff account here (the link works once):"
+        );
+        println!("  {}", settings.link(&format!("/setup/{token}")));
+    }
+    drop(conn);
+    if settings.dev_mailbox_enabled() {
+        tracing::warn!(
+            "no SMTP server configured (LIAISON_SMTP_URL): mail is kept in the dev mailbox at {}",
+            settings.link("/dev/mailbox")
+        );
+    }
+    println!(
+        "Liaison is listening on {} — open {}",
+        settings.bind,
+        settings.link("/")
+    );
+    let worker = Worker::start(pool.clone(), settings.clone())?;
+    let workers = settings.workers;
+    let state = AppState::new(pool, settings);
+    let result = actix_web::rt::System::new()
+        .block_on(async move { http_server(state, listener, workers, true)?.await });
+    worker.stop();
+    result.context("the HTTP server failed")
+}
+
+/// A portal running in background threads (for tests and tools).
+pub struct Running {
+    pub addr: SocketAddr,
+    handle: ServerHandle,
+    thread: Option<JoinHandle<std::io::Result<()>>>,
+    worker: Option<Worker>,
+}
+
+impl Running {
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            let handle = self.handle.clone();
+            actix_web::rt::System::new().block_on(handle.stop(true));
+            let _ = thread.join();
+        }
+        if let Some(worker) = self.worker.take() {
+            worker.stop();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Starts the portal on an already bound listener, with or without the mail worker.
+pub fn spawn(
+    settings: Settings,
+    pool: Pool,
+    listener: TcpListener,
+    with_mail_worker: bool,
+) -> anyhow::Result<Running> {
+    let addr = listener.local_addr()?;
+    let worker = if with_mail_worker {
+        Some(Worker::start(pool.clone(), settings.clone())?)
+    } else {
+        None
+    };
+    let state = AppState::new(pool, settings);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = std::thread::Builder::new()
+        .name("liaison-http".into())
+        .spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = http_server(state, listener, 2, false)?;
+                let _ = tx.send(server.handle());
+                server.await
+            })
+        })?;
+    let handle = rx.recv().context("the HTTP server did not start")?;
+    Ok(Running {
+        addr,
+        handle,
+        thread: Some(thread),
+        worker,
+    })
+}

@@ -1,0 +1,211 @@
+//! The append-only audit log: who (the real user), acting in which tenant, through which grant,
+//! did what to what, when, from which address.
+
+use super::{ServiceResult, new_id, now};
+use crate::db::AnyConnection;
+use crate::db::schema::audit_events;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// The actions recorded; the staff page offers them as a filter.
+pub mod actions {
+    pub const SIGNIN_SUCCEEDED: &str = "signin.succeeded";
+    pub const SIGNIN_FAILED: &str = "signin.failed";
+    pub const SIGNIN_THROTTLED: &str = "signin.throttled";
+    pub const SIGNOUT: &str = "signout";
+    pub const SETUP_COMPLETED: &str = "setup.completed";
+    pub const USER_CREATED: &str = "user.created";
+    pub const USER_DISABLED: &str = "user.disabled";
+    pub const USER_ENABLED: &str = "user.enabled";
+    pub const PROFILE_UPDATED: &str = "profile.updated";
+    pub const PASSWORD_CHANGED: &str = "password.changed";
+    pub const TENANT_CREATED: &str = "tenant.created";
+    pub const CSRF_REFUSED: &str = "csrf.refused";
+    pub const MAIL_RETRIED: &str = "mail.retried";
+
+    pub const ALL: &[&str] = &[
+        SIGNIN_SUCCEEDED,
+        SIGNIN_FAILED,
+        SIGNIN_THROTTLED,
+        SIGNOUT,
+        SETUP_COMPLETED,
+        USER_CREATED,
+        USER_DISABLED,
+        USER_ENABLED,
+        PROFILE_UPDATED,
+        PASSWORD_CHANGED,
+        TENANT_CREATED,
+        CSRF_REFUSED,
+        MAIL_RETRIED,
+    ];
+}
+
+/// The user who acted, as the log remembers them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Event {
+    pub action: &'static str,
+    pub actor: Option<Actor>,
+    pub tenant_id: Option<String>,
+    pub grant_id: Option<String>,
+    pub subject: Option<String>,
+    pub detail: String,
+    pub ip: Option<String>,
+}
+
+impl Event {
+    pub fn new(action: &'static str) -> Self {
+        Self {
+            action,
+            ..Default::default()
+        }
+    }
+    pub fn actor(mut self, actor: Option<Actor>) -> Self {
+        self.actor = actor;
+        self
+    }
+    pub fn tenant(mut self, tenant_id: impl Into<String>) -> Self {
+        self.tenant_id = Some(tenant_id.into());
+        self
+    }
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = detail.into();
+        self
+    }
+    pub fn ip(mut self, ip: Option<String>) -> Self {
+        self.ip = ip;
+        self
+    }
+}
+
+pub fn record(conn: &mut AnyConnection, event: Event) -> ServiceResult<()> {
+    diesel::insert_into(audit_events::table)
+        .values((
+            audit_events::id.eq(new_id()),
+            audit_events::occurred_at.eq(now()),
+            audit_events::actor_user_id.eq(event.actor.as_ref().map(|a| a.user_id.clone())),
+            audit_events::actor_email.eq(event.actor.as_ref().map(|a| a.email.clone())),
+            audit_events::tenant_id.eq(event.tenant_id),
+            audit_events::grant_id.eq(event.grant_id),
+            audit_events::action.eq(event.action),
+            audit_events::subject.eq(event.subject),
+            audit_events::detail.eq(event.detail),
+            audit_events::ip.eq(event.ip),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_events)]
+pub struct AuditRow {
+    pub id: String,
+    pub occurred_at: NaiveDateTime,
+    pub actor_email: Option<String>,
+    pub tenant_id: Option<String>,
+    pub grant_id: Option<String>,
+    pub action: String,
+    pub subject: Option<String>,
+    pub detail: String,
+    pub ip: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Exact action, e.g. `signin.failed`.
+    pub action: Option<String>,
+    /// Start of the actor's email or of the subject.
+    pub who: Option<String>,
+    /// Show events older than this id (keyset pagination, newest first).
+    pub before: Option<String>,
+}
+
+pub struct AuditPage {
+    pub rows: Vec<AuditRow>,
+    /// The cursor of the next (older) page, if there is one.
+    pub next: Option<String>,
+}
+
+/// Escapes LIKE wildcards so user input matches literally.
+pub fn like_prefix(input: &str) -> String {
+    let escaped = input
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("{escaped}%")
+}
+
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &AuditFilter,
+    limit: i64,
+) -> ServiceResult<AuditPage> {
+    let mut query = audit_events::table
+        .select(AuditRow::as_select())
+        .into_boxed();
+    if let Some(action) = &filter.action {
+        query = query.filter(audit_events::action.eq(action.clone()));
+    }
+    if let Some(who) = &filter.who {
+        let pattern = like_prefix(&who.to_lowercase());
+        query = query.filter(
+            audit_events::actor_email
+                .like(pattern.clone())
+                .escape('\\')
+                .or(audit_events::subject.like(pattern).escape('\\')),
+        );
+    }
+    if let Some(before) = &filter.before {
+        query = query.filter(audit_events::id.lt(before.clone()));
+    }
+    let mut rows: Vec<AuditRow> = query
+        .order(audit_events::id.desc())
+        .limit(limit + 1)
+        .load(conn)?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.id.clone())
+    } else {
+        None
+    };
+    Ok(AuditPage { rows, next })
+}
+
+/// How many `action` events about `subject` happened since `since`.
+pub fn count_for_subject(
+    conn: &mut AnyConnection,
+    action: &str,
+    subject: &str,
+    since: NaiveDateTime,
+) -> ServiceResult<i64> {
+    Ok(audit_events::table
+        .filter(audit_events::action.eq(action))
+        .filter(audit_events::subject.eq(subject))
+        .filter(audit_events::occurred_at.gt(since))
+        .count()
+        .get_result(conn)?)
+}
+
+/// How many `action` events came from `ip` since `since`.
+pub fn count_for_ip(
+    conn: &mut AnyConnection,
+    action: &str,
+    ip: &str,
+    since: NaiveDateTime,
+) -> ServiceResult<i64> {
+    Ok(audit_events::table
+        .filter(audit_events::action.eq(action))
+        .filter(audit_events::ip.eq(ip))
+        .filter(audit_events::occurred_at.gt(since))
+        .count()
+        .get_result(conn)?)
+}

@@ -1,0 +1,97 @@
+//! Page handlers: parse, call a service, render.
+
+pub mod auth;
+pub mod devmail;
+pub mod home;
+pub mod profile;
+pub mod setup;
+pub mod staff;
+
+use super::AppError;
+use crate::domain::FieldError;
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use askama::Template;
+
+/// Renders a page with 200 OK.
+pub fn render(page: &impl Template) -> Result<HttpResponse, AppError> {
+    render_status(page, StatusCode::OK)
+}
+
+/// Renders a page with a given status (422 for a form with errors, 429 when throttled).
+pub fn render_status(page: &impl Template, status: StatusCode) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(page.render()?))
+}
+
+/// Back to a page after a form post (303, so a reload does not post again).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", location))
+        .finish()
+}
+
+pub async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::not_found())
+}
+
+/// The errors of one form, looked up by field in templates.
+#[derive(Debug, Default)]
+pub struct FormErrors(pub Vec<FieldError>);
+
+impl FormErrors {
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn all(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|e| e.message.as_str())
+    }
+}
+
+/// Only local paths are followed after sign-in: no scheme, no host, no `//` or `/\` tricks.
+pub fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.starts_with("/\\")
+                && !p.contains(['\r', '\n'])
+                && p.len() <= 2000 =>
+        {
+            p.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+/// Chronological timestamps as shown on pages.
+pub fn when(t: &chrono::NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_local_redirects() {
+        assert_eq!(local_path(Some("/profile?x=1")), "/profile?x=1");
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "evil",
+            "",
+        ] {
+            assert_eq!(local_path(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(local_path(None), "/");
+    }
+}

@@ -1,0 +1,13 @@
+//! Integration tests: the real app over HTTP, on SQLite, or on PostgreSQL with TEST_DATABASE_URL.
+
+mod common;
+
+mod auth;
+mod cli;
+mod csrf;
+mod mail;
+mod pages;
+mod profile;
+mod sessions;
+mod setup;
+mod staff;
