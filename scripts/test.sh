@@ -2,7 +2,7 @@
 # Liaison test runner; CI runs it through .ci/run on a fresh Debian 12 box.
 #
 # Usage: scripts/test.sh [STAGE...]      (default: all stages)
-#   lint      cargo fmt --check && cargo clippy --all-targets -- -D warnings
+#   lint      cargo fmt --check && cargo clippy --all-targets --all-features -- -D warnings
 #   sqlite    cargo test                        (TEST_DATABASE_URL unset: temp SQLite files)
 #   postgres  cargo test --test it              (against a throwaway cluster, scripts/pg-cluster.sh)
 #   browser   cargo test --features browser-tests --test browser   (Chromium + chromedriver;
@@ -55,7 +55,7 @@ stage_install() {
 
 stage_lint() {
     cargo fmt --check
-    cargo clippy --all-targets -- -D warnings
+    cargo clippy --all-targets --all-features -- -D warnings
 }
 
 stage_sqlite() {

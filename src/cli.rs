@@ -207,13 +207,12 @@ fn user(command: UserCommand) -> anyhow::Result<()> {
 
 fn connect(store: &StoreArgs) -> anyhow::Result<db::AnyConnection> {
     let url = store.database()?;
-    if let db::DatabaseUrl::Sqlite(path) = &url {
-        if let Some(dir) = std::path::Path::new(path)
+    if let db::DatabaseUrl::Sqlite(path) = &url
+        && let Some(dir) = std::path::Path::new(path)
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
+    {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     db::establish(&url).with_context(|| format!("cannot connect to {url}"))
 }

@@ -89,7 +89,11 @@ impl Running {
     fn shutdown(&mut self) {
         if let Some(thread) = self.thread.take() {
             let handle = self.handle.clone();
-            actix_web::rt::System::new().block_on(handle.stop(true));
+            // A thread of its own, so stopping works from inside another async runtime too.
+            let _ = std::thread::spawn(move || {
+                actix_web::rt::System::new().block_on(handle.stop(true))
+            })
+            .join();
             let _ = thread.join();
         }
         if let Some(worker) = self.worker.take() {

@@ -134,12 +134,11 @@ impl ManageConnection for Manager {
 
 /// Opens the pool. Fails fast when the database cannot be reached.
 pub fn pool(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<Pool> {
-    if let DatabaseUrl::Sqlite(path) = url {
-        if let Some(dir) = std::path::Path::new(path).parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir)?;
-            }
-        }
+    if let DatabaseUrl::Sqlite(path) = url
+        && let Some(dir) = std::path::Path::new(path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)?;
     }
     if url.is_sqlite() {
         // Switch the file to WAL once, before many connections open at the same moment.

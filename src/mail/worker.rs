@@ -98,7 +98,7 @@ impl Worker {
                     if let Err(e) = run_once(&pool, &transport, &settings) {
                         tracing::error!(error = %e, "mail worker round failed");
                     }
-                    if rounds % 300 == 0 {
+                    if rounds.is_multiple_of(300) {
                         match pool
                             .get()
                             .map_err(anyhow::Error::from)

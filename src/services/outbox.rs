@@ -160,10 +160,10 @@ pub fn claim_due(conn: &mut AnyConnection, limit: i64) -> ServiceResult<Vec<Outb
         )
         .set(outbox::locked_until.eq(at + chrono::Duration::seconds(CLAIM_SECONDS)))
         .execute(conn)?;
-        if n == 1 {
-            if let Some(m) = find(conn, &id)? {
-                claimed.push(m);
-            }
+        if n == 1
+            && let Some(m) = find(conn, &id)?
+        {
+            claimed.push(m);
         }
     }
     Ok(claimed)

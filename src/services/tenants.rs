@@ -47,13 +47,13 @@ pub fn create(
                 format!("There is no user with the email address {owner_key}."),
             )
         })?;
-        if let Some(parent) = input.parent_id {
-            if find(c, parent)?.is_none() {
-                return Err(ServiceError::invalid(
-                    "parent",
-                    format!("There is no account with the id {parent}."),
-                ));
-            }
+        if let Some(parent) = input.parent_id
+            && find(c, parent)?.is_none()
+        {
+            return Err(ServiceError::invalid(
+                "parent",
+                format!("There is no account with the id {parent}."),
+            ));
         }
         let id = new_id();
         let at = now();

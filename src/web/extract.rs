@@ -22,16 +22,15 @@ pub struct StaffUser(pub users::User);
 /// configured trusted proxy.
 pub fn client_ip(req: &HttpRequest, settings: &Settings) -> Option<String> {
     let peer = req.peer_addr().map(|a| a.ip())?;
-    if settings.trusted_proxy == Some(peer) {
-        if let Some(forwarded) = req
+    if settings.trusted_proxy == Some(peer)
+        && let Some(forwarded) = req
             .headers()
             .get("X-Forwarded-For")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse::<std::net::IpAddr>().ok())
-        {
-            return Some(forwarded.to_string());
-        }
+    {
+        return Some(forwarded.to_string());
     }
     Some(peer.to_string())
 }

@@ -1,1 +1,222 @@
-fn main() {}
+//! Browser end-to-end tests: the real pages in headless Chromium through chromedriver.
+//! Run by scripts/test.sh with CHROMIUM and CHROMEDRIVER set (Debian's chromium and
+//! chromium-driver); a missing browser fails the run, it is never skipped.
+
+#[path = "../it/common/mod.rs"]
+mod common;
+
+use common::{PASSWORD, TestApp};
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn required_env(name: &str) -> String {
+    std::env::var(name)
+        .unwrap_or_else(|_| panic!("{name} must name the executable (scripts/test.sh sets it)"))
+}
+
+/// chromedriver on a free port, killed when the test ends.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(required_env("CHROMEDRIVER"))
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let url = format!("http://127.0.0.1:{port}");
+        let status = common::Client::new(&url);
+        common::wait_until("chromedriver is ready", Duration::from_secs(30), || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+                && status.get("/status").body.contains("\"ready\":true")
+        });
+        Self { child, url }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A fresh Chromium session; keep the returned profile directory alive as long as the session.
+async fn browser(driver: &Driver, width: u32) -> (Client, tempfile::TempDir) {
+    let profile = tempfile::tempdir().unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": required_env("CHROMIUM"),
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", format!("--window-size={width},900"),
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        }),
+    );
+    let client = ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("open a Chromium session");
+    (client, profile)
+}
+
+/// Waits for a heading with exactly this text.
+async fn wait_for_heading(client: &Client, text: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(h1) = client.find(Locator::Css("h1")).await
+            && h1.text().await.unwrap_or_default() == text
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no <h1>{text}</h1> on {:?}",
+            client.current_url().await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_user_signs_in_and_sees_the_dashboard() {
+    let app = TestApp::start();
+    app.create_user("ada@example.com", false);
+    let driver = Driver::start();
+    let (client, _profile) = browser(&driver, 1280).await;
+
+    client.goto(&format!("{}/", app.base)).await.unwrap();
+    wait_for_heading(&client, "Sign in").await;
+    client.find(Locator::Css("label[for=email]")).await.unwrap();
+    client
+        .find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys("ada@example.com")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[action='/signin'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    wait_for_heading(&client, "Dashboard").await;
+    let main = client
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(main.contains("Signed in as ada@example.com."), "{main}");
+    assert!(main.contains("Welcome, Test User."));
+    // The vendored htmx loaded under the strict Content-Security-Policy.
+    let htmx = client
+        .execute("return typeof window.htmx", vec![])
+        .await
+        .unwrap();
+    assert_eq!(htmx, serde_json::json!("object"));
+
+    client
+        .find(Locator::Css("form[action='/signout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_heading(&client, "Sign in").await;
+    let page = client
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("You have signed out."));
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn pages_fit_a_narrow_screen_and_show_form_errors() {
+    let app = TestApp::start();
+    app.create_user("ada@example.com", false);
+    let driver = Driver::start();
+    let (client, _profile) = browser(&driver, 360).await;
+
+    client.goto(&format!("{}/signin", app.base)).await.unwrap();
+    wait_for_heading(&client, "Sign in").await;
+    client
+        .find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys("ada@example.com")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("not the password")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[action='/signin'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = client
+            .find(Locator::Css("main"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap_or_default();
+        if text.contains("The email address or password is not correct.") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no sign-in error shown: {text}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let overflow = client
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        overflow,
+        serde_json::json!(true),
+        "the sign-in page fits 360 px without scrolling sideways"
+    );
+    client.close().await.unwrap();
+}

@@ -16,7 +16,10 @@ fn right_password_signs_in_and_shows_the_dashboard() {
     assert_eq!(dashboard.status, 200);
     assert!(dashboard.body.contains("<h1>Dashboard</h1>"));
     assert!(dashboard.body.contains("Signed in as ada@example.com."));
-    assert!(app.audit_actions().contains(&"signin.succeeded".to_string()));
+    assert!(
+        app.audit_actions()
+            .contains(&"signin.succeeded".to_string())
+    );
 }
 
 #[test]
@@ -24,7 +27,9 @@ fn wrong_password_and_unknown_user_get_the_same_answer() {
     let app = TestApp::start();
     app.create_user("ada@example.com", false);
     let wrong = app.client().sign_in("ada@example.com", "not the password");
-    let unknown = app.client().sign_in("nobody@example.com", "not the password");
+    let unknown = app
+        .client()
+        .sign_in("nobody@example.com", "not the password");
     assert_eq!(wrong.status, 422);
     assert_eq!(unknown.status, wrong.status);
     assert!(wrong.body.contains(WRONG_CREDENTIALS));
@@ -35,7 +40,11 @@ fn wrong_password_and_unknown_user_get_the_same_answer() {
     let client = app.client();
     client.sign_in("ada@example.com", "not the password");
     assert_eq!(client.get("/").location(), "/signin?next=%2F");
-    let failures = app.audit_actions().iter().filter(|a| *a == "signin.failed").count();
+    let failures = app
+        .audit_actions()
+        .iter()
+        .filter(|a| *a == "signin.failed")
+        .count();
     assert_eq!(failures, 3);
 }
 
@@ -72,8 +81,14 @@ fn repeated_failures_throttle_the_account_even_with_the_right_password() {
     assert_eq!(client.get("/").status, 303, "still not signed in");
     // Another account from the same address is not locked by these five failures.
     app.create_user("bob@example.com", false);
-    assert_eq!(app.client().sign_in("bob@example.com", PASSWORD).status, 303);
-    assert!(app.audit_actions().contains(&"signin.throttled".to_string()));
+    assert_eq!(
+        app.client().sign_in("bob@example.com", PASSWORD).status,
+        303
+    );
+    assert!(
+        app.audit_actions()
+            .contains(&"signin.throttled".to_string())
+    );
 }
 
 #[test]
@@ -84,7 +99,9 @@ fn repeated_failures_throttle_the_peer_address() {
     });
     app.create_user("ada@example.com", false);
     for i in 0..3 {
-        let res = app.client().sign_in(&format!("nobody{i}@example.com"), "guess");
+        let res = app
+            .client()
+            .sign_in(&format!("nobody{i}@example.com"), "guess");
         assert_eq!(res.status, 422);
     }
     let res = app.client().sign_in("ada@example.com", PASSWORD);
@@ -102,7 +119,11 @@ fn empty_oversized_and_malformed_sign_ins_get_a_clear_message() {
     assert_eq!(empty_password.status, 422);
     assert!(empty_password.body.contains("Enter your password."));
     let huge = "x".repeat(5000);
-    for res in [client.sign_in(&huge, PASSWORD), client.sign_in("ada@example.com", &huge), client.sign_in("not an email", PASSWORD)] {
+    for res in [
+        client.sign_in(&huge, PASSWORD),
+        client.sign_in("ada@example.com", &huge),
+        client.sign_in("not an email", PASSWORD),
+    ] {
         assert_eq!(res.status, 422);
         assert!(res.body.contains(WRONG_CREDENTIALS));
     }
@@ -117,12 +138,28 @@ fn after_sign_in_only_local_paths_are_followed() {
     let page = client.get("/signin?next=/profile");
     assert!(page.body.contains("name=\"next\" value=\"/profile\""));
     let token = crate::common::csrf_in(&page.body).unwrap();
-    let res = client.post_form("/signin", &[("csrf_token", &token), ("email", "ada@example.com"), ("password", PASSWORD), ("next", "/profile")]);
+    let res = client.post_form(
+        "/signin",
+        &[
+            ("csrf_token", &token),
+            ("email", "ada@example.com"),
+            ("password", PASSWORD),
+            ("next", "/profile"),
+        ],
+    );
     assert_eq!(res.location(), "/profile");
 
     let other = app.client();
     let token = other.csrf("/signin");
-    let res = other.post_form("/signin", &[("csrf_token", &token), ("email", "ada@example.com"), ("password", PASSWORD), ("next", "//evil.example/x")]);
+    let res = other.post_form(
+        "/signin",
+        &[
+            ("csrf_token", &token),
+            ("email", "ada@example.com"),
+            ("password", PASSWORD),
+            ("next", "//evil.example/x"),
+        ],
+    );
     assert_eq!(res.status, 303);
     assert_eq!(res.location(), "/");
 }

@@ -39,21 +39,61 @@ fn users_and_tenants_are_added_from_the_command_line() {
     assert!(text(&out.stdout).contains("Applied 1 migration"));
     assert!(text(&liaison(&db, &["migrate"], "").stdout).contains("up to date"));
 
-    let out = liaison(&db, &["user", "add", "--email", "betty@msp.example", "--name", "Betty", "--type", "core"], "a long cli password\n");
+    let out = liaison(
+        &db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "betty@msp.example",
+            "--name",
+            "Betty",
+            "--type",
+            "core",
+        ],
+        "a long cli password\n",
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("Created the user betty@msp.example (core)."));
 
-    let out = liaison(&db, &["tenant", "add", "--name", "Betty's MSP", "--partner", "--owner", "BETTY@msp.example"], "");
+    let out = liaison(
+        &db,
+        &[
+            "tenant",
+            "add",
+            "--name",
+            "Betty's MSP",
+            "--partner",
+            "--owner",
+            "BETTY@msp.example",
+        ],
+        "",
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     let id = stdout.lines().last().unwrap().trim().to_string();
     assert_eq!(id.len(), 36, "the id alone on the last line: {stdout}");
 
-    let out = liaison(&db, &["tenant", "add", "--name", "Betty's Lab", "--parent", &id, "--owner", "betty@msp.example"], "");
+    let out = liaison(
+        &db,
+        &[
+            "tenant",
+            "add",
+            "--name",
+            "Betty's Lab",
+            "--parent",
+            &id,
+            "--owner",
+            "betty@msp.example",
+        ],
+        "",
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
 
     let pool = liaison::db::pool(&url, 1).unwrap();
-    let tenant = liaison::services::tenants::find(&mut pool.get().unwrap(), &id).unwrap().unwrap();
+    let tenant = liaison::services::tenants::find(&mut pool.get().unwrap(), &id)
+        .unwrap()
+        .unwrap();
     assert!(tenant.is_partner);
     assert_eq!(tenant.name, "Betty's MSP");
 }
@@ -62,18 +102,56 @@ fn users_and_tenants_are_added_from_the_command_line() {
 fn the_command_line_explains_bad_input_and_changes_nothing() {
     let (url, _dir) = fresh_database();
     let db = database_url(&url);
-    let out = liaison(&db, &["user", "add", "--email", "not-an-email", "--name", "X"], "a long cli password\n");
+    let out = liaison(
+        &db,
+        &["user", "add", "--email", "not-an-email", "--name", "X"],
+        "a long cli password\n",
+    );
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("Enter a valid email address"), "{}", text(&out.stderr));
-    let out = liaison(&db, &["user", "add", "--email", "a@example.com", "--name", "X"], "");
+    assert!(
+        text(&out.stderr).contains("Enter a valid email address"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = liaison(
+        &db,
+        &["user", "add", "--email", "a@example.com", "--name", "X"],
+        "",
+    );
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("no password on standard input"));
-    let out = liaison(&db, &["user", "add", "--email", "a@example.com", "--name", "X", "--type", "admin"], "a long cli password\n");
+    let out = liaison(
+        &db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "a@example.com",
+            "--name",
+            "X",
+            "--type",
+            "admin",
+        ],
+        "a long cli password\n",
+    );
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("unknown user type"));
-    let out = liaison(&db, &["tenant", "add", "--name", "Orphan", "--owner", "nobody@example.com"], "");
+    let out = liaison(
+        &db,
+        &[
+            "tenant",
+            "add",
+            "--name",
+            "Orphan",
+            "--owner",
+            "nobody@example.com",
+        ],
+        "",
+    );
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("There is no user with the email address nobody@example.com."));
+    assert!(
+        text(&out.stderr).contains("There is no user with the email address nobody@example.com.")
+    );
     let out = liaison("mysql://localhost/x", &["migrate"], "");
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("unsupported database URL scheme"));
@@ -86,9 +164,24 @@ fn the_command_line_explains_bad_input_and_changes_nothing() {
 
 #[test]
 fn help_documents_every_command_and_variable() {
-    let out = Command::new(env!("CARGO_BIN_EXE_liaison")).arg("--help").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_liaison"))
+        .arg("--help")
+        .output()
+        .unwrap();
     let help = text(&out.stdout);
-    for word in ["serve", "migrate", "user", "tenant", "demo", "LIAISON_BIND", "LIAISON_DATABASE_URL", "LIAISON_BASE_URL", "LIAISON_SMTP_URL", "LIAISON_MAIL_FROM", "LIAISON_SESSION_KEY"] {
+    for word in [
+        "serve",
+        "migrate",
+        "user",
+        "tenant",
+        "demo",
+        "LIAISON_BIND",
+        "LIAISON_DATABASE_URL",
+        "LIAISON_BASE_URL",
+        "LIAISON_SMTP_URL",
+        "LIAISON_MAIL_FROM",
+        "LIAISON_SESSION_KEY",
+    ] {
         assert!(help.contains(word), "--help mentions {word}: {help}");
     }
 }
@@ -98,15 +191,32 @@ fn tenant_names_are_unique_even_when_created_at_once() {
     let (url, _dir) = fresh_database();
     let pool = liaison::db::pool(&url, 4).unwrap();
     liaison::db::migrate(&mut pool.get().unwrap()).unwrap();
-    let input = liaison::services::users::NewUser { email: "o@example.com", name: "Owner", password: "a long cli password", user_type: liaison::domain::user::UserType::Full, is_staff: false };
-    liaison::services::users::create(&mut pool.get().unwrap(), &liaison::domain::password::Hasher::new(1), input, None).unwrap();
+    let input = liaison::services::users::NewUser {
+        email: "o@example.com",
+        name: "Owner",
+        password: "a long cli password",
+        user_type: liaison::domain::user::UserType::Full,
+        is_staff: false,
+    };
+    liaison::services::users::create(
+        &mut pool.get().unwrap(),
+        &liaison::domain::password::Hasher::new(1),
+        input,
+        None,
+    )
+    .unwrap();
     let results: Vec<Result<_, _>> = std::thread::scope(|s| {
         let handles: Vec<_> = ["Gotham", "GOTHAM"]
             .into_iter()
             .map(|name| {
                 let pool = pool.clone();
                 s.spawn(move || {
-                    let input = liaison::services::tenants::NewTenant { name, is_partner: false, parent_id: None, owner_email: "o@example.com" };
+                    let input = liaison::services::tenants::NewTenant {
+                        name,
+                        is_partner: false,
+                        parent_id: None,
+                        owner_email: "o@example.com",
+                    };
                     liaison::services::tenants::create(&mut pool.get().unwrap(), input, None)
                 })
             })
@@ -115,5 +225,8 @@ fn tenant_names_are_unique_even_when_created_at_once() {
     });
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
     let err = results.into_iter().find_map(Result::err).unwrap();
-    assert!(matches!(&err, liaison::services::ServiceError::Invalid(e) if e[0].message.contains("already exists")), "{err:?}");
+    assert!(
+        matches!(&err, liaison::services::ServiceError::Invalid(e) if e[0].message.contains("already exists")),
+        "{err:?}"
+    );
 }

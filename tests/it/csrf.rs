@@ -8,13 +8,25 @@ fn missing_or_wrong_token_is_refused_and_nothing_changes() {
     let (client, user) = app.signed_in("ada@example.com", false);
     let missing = client.post_form("/profile", &[("name", "Mallory")]);
     assert_eq!(missing.status, 403);
-    assert!(missing.body.contains("This form has expired or did not come from this portal."));
+    assert!(
+        missing
+            .body
+            .contains("This form has expired or did not come from this portal.")
+    );
     let wrong = client.post_form("/profile", &[("csrf_token", "forged"), ("name", "Mallory")]);
     assert_eq!(wrong.status, 403);
-    let wrong_header = client.post_form_with("/profile", &[("name", "Mallory")], &[("X-CSRF-Token", "forged")]);
+    let wrong_header = client.post_form_with(
+        "/profile",
+        &[("name", "Mallory")],
+        &[("X-CSRF-Token", "forged")],
+    );
     assert_eq!(wrong_header.status, 403);
     assert_eq!(app.user(&user.email).unwrap().name, "Test User");
-    let refusals = app.audit_actions().iter().filter(|a| *a == "csrf.refused").count();
+    let refusals = app
+        .audit_actions()
+        .iter()
+        .filter(|a| *a == "csrf.refused")
+        .count();
     assert_eq!(refusals, 3);
     // The right token works.
     let ok = client.submit("/profile", "/profile", &[("name", "Ada Lovelace")]);
@@ -28,8 +40,15 @@ fn the_htmx_header_carries_the_token() {
     let (client, user) = app.signed_in("ada@example.com", false);
     let page = client.get("/profile");
     let token = crate::common::csrf_in(&page.body).unwrap();
-    assert!(page.body.contains(&format!("hx-headers='{{\"X-CSRF-Token\": \"{token}\"}}'")));
-    let res = client.post_form_with("/profile", &[("name", "Ada via htmx")], &[("X-CSRF-Token", &token), ("HX-Request", "true")]);
+    assert!(
+        page.body
+            .contains(&format!("hx-headers='{{\"X-CSRF-Token\": \"{token}\"}}'"))
+    );
+    let res = client.post_form_with(
+        "/profile",
+        &[("name", "Ada via htmx")],
+        &[("X-CSRF-Token", &token), ("HX-Request", "true")],
+    );
     assert_eq!(res.status, 303);
     assert_eq!(app.user(&user.email).unwrap().name, "Ada via htmx");
 }
@@ -39,7 +58,11 @@ fn cross_site_requests_are_refused_even_with_a_token() {
     let app = TestApp::start();
     let (client, user) = app.signed_in("ada@example.com", false);
     let token = client.csrf("/profile");
-    let res = client.post_form_with("/profile", &[("csrf_token", &token), ("name", "Mallory")], &[("Sec-Fetch-Site", "cross-site")]);
+    let res = client.post_form_with(
+        "/profile",
+        &[("csrf_token", &token), ("name", "Mallory")],
+        &[("Sec-Fetch-Site", "cross-site")],
+    );
     assert_eq!(res.status, 403);
     assert_eq!(app.user(&user.email).unwrap().name, "Test User");
 }
@@ -50,7 +73,13 @@ fn sign_in_and_sign_out_need_the_token_too() {
     app.create_user("ada@example.com", false);
     let client = app.client();
     client.get("/signin");
-    let res = client.post_form("/signin", &[("email", "ada@example.com"), ("password", crate::common::PASSWORD)]);
+    let res = client.post_form(
+        "/signin",
+        &[
+            ("email", "ada@example.com"),
+            ("password", crate::common::PASSWORD),
+        ],
+    );
     assert_eq!(res.status, 403);
     assert_eq!(client.get("/").status, 303, "not signed in");
 
@@ -65,7 +94,14 @@ fn a_token_from_before_sign_in_is_worthless_after_it() {
     app.create_user("ada@example.com", false);
     let client = app.client();
     let before = client.csrf("/signin");
-    client.post_form("/signin", &[("csrf_token", &before), ("email", "ada@example.com"), ("password", crate::common::PASSWORD)]);
+    client.post_form(
+        "/signin",
+        &[
+            ("csrf_token", &before),
+            ("email", "ada@example.com"),
+            ("password", crate::common::PASSWORD),
+        ],
+    );
     let res = client.post_form("/profile", &[("csrf_token", &before), ("name", "Mallory")]);
     assert_eq!(res.status, 403);
 }

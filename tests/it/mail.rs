@@ -29,7 +29,10 @@ fn start_smtp(listener: TcpListener) -> Arc<Mutex<Vec<String>>> {
     let inbox = Inbox::default();
     let received = inbox.received.clone();
     let mut server = mailin_embedded::Server::new(inbox);
-    server.with_name("smtp.test").with_num_threads(2).with_tcp_listener(listener);
+    server
+        .with_name("smtp.test")
+        .with_num_threads(2)
+        .with_tcp_listener(listener);
     std::thread::spawn(move || {
         if let Err(e) = server.serve() {
             panic!("the test SMTP server stopped: {e}");
@@ -39,7 +42,11 @@ fn start_smtp(listener: TcpListener) -> Arc<Mutex<Vec<String>>> {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn change_password(app: &TestApp) {
@@ -47,7 +54,11 @@ fn change_password(app: &TestApp) {
     let res = client.submit(
         "/profile",
         "/profile/password",
-        &[("current_password", crate::common::PASSWORD), ("new_password", "a brand new password"), ("confirm_password", "a brand new password")],
+        &[
+            ("current_password", crate::common::PASSWORD),
+            ("new_password", "a brand new password"),
+            ("confirm_password", "a brand new password"),
+        ],
     );
     assert_eq!(res.status, 303, "{}", res.body);
 }
@@ -62,13 +73,28 @@ fn outbox_mail_is_delivered_over_smtp() {
         customize: Box::new(move |s| s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))),
     });
     change_password(&app);
-    wait_until("the SMTP server received the message", Duration::from_secs(20), || !received.lock().unwrap().is_empty());
+    wait_until(
+        "the SMTP server received the message",
+        Duration::from_secs(20),
+        || !received.lock().unwrap().is_empty(),
+    );
     let message = received.lock().unwrap()[0].clone();
-    assert!(message.contains("Subject: Your Liaison password was changed"), "{message}");
+    assert!(
+        message.contains("Subject: Your Liaison password was changed"),
+        "{message}"
+    );
     assert!(message.contains("To: ada@example.com"));
-    assert!(message.contains("text/plain") && message.contains("text/html"), "both parts");
-    assert!(message.contains(&format!("{}/profile", app.base)), "links come from the base URL");
-    wait_until("the outbox marks it sent", Duration::from_secs(10), || app.count("outbox WHERE status = 'sent' AND transport = 'smtp'") == 1);
+    assert!(
+        message.contains("text/plain") && message.contains("text/html"),
+        "both parts"
+    );
+    assert!(
+        message.contains(&format!("{}/profile", app.base)),
+        "links come from the base URL"
+    );
+    wait_until("the outbox marks it sent", Duration::from_secs(10), || {
+        app.count("outbox WHERE status = 'sent' AND transport = 'smtp'") == 1
+    });
 }
 
 #[test]
@@ -79,13 +105,25 @@ fn outbox_retries_while_the_smtp_server_is_down() {
         customize: Box::new(move |s| s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))),
     });
     change_password(&app);
-    wait_until("a failed attempt is recorded", Duration::from_secs(20), || {
-        app.count("outbox WHERE status = 'pending' AND attempts >= 1 AND last_error IS NOT NULL") == 1
-    });
+    wait_until(
+        "a failed attempt is recorded",
+        Duration::from_secs(20),
+        || {
+            app.count(
+                "outbox WHERE status = 'pending' AND attempts >= 1 AND last_error IS NOT NULL",
+            ) == 1
+        },
+    );
     // The server comes up: the next attempt delivers.
     let received = start_smtp(TcpListener::bind(("127.0.0.1", port)).unwrap());
-    wait_until("the retry delivered the message", Duration::from_secs(30), || !received.lock().unwrap().is_empty());
-    wait_until("the outbox marks it sent", Duration::from_secs(10), || app.count("outbox WHERE status = 'sent'") == 1);
+    wait_until(
+        "the retry delivered the message",
+        Duration::from_secs(30),
+        || !received.lock().unwrap().is_empty(),
+    );
+    wait_until("the outbox marks it sent", Duration::from_secs(10), || {
+        app.count("outbox WHERE status = 'sent'") == 1
+    });
     assert!(received.lock().unwrap()[0].contains("Your Liaison password was changed"));
 }
 
@@ -101,16 +139,32 @@ fn messages_fail_after_the_last_attempt_and_staff_can_retry_them() {
         }),
     });
     change_password(&app);
-    wait_until("the message is marked failed", Duration::from_secs(20), || app.count("outbox WHERE status = 'failed'") == 1);
+    wait_until(
+        "the message is marked failed",
+        Duration::from_secs(20),
+        || app.count("outbox WHERE status = 'failed'") == 1,
+    );
     let (staff, _) = app.signed_in("sam@example.com", true);
     let page = staff.get("/staff/mail?status=failed");
     assert!(page.body.contains("Failed"));
     assert!(page.body.contains("ada@example.com"));
-    let id = outbox::list(&mut app.conn(), Some(outbox::FAILED), None, 10).unwrap().rows[0].id.clone();
+    let id = outbox::list(&mut app.conn(), Some(outbox::FAILED), None, 10)
+        .unwrap()
+        .rows[0]
+        .id
+        .clone();
     let received = start_smtp(TcpListener::bind(("127.0.0.1", port)).unwrap());
-    let res = staff.submit("/staff/mail?status=failed", &format!("/staff/mail/{id}/retry"), &[]);
+    let res = staff.submit(
+        "/staff/mail?status=failed",
+        &format!("/staff/mail/{id}/retry"),
+        &[],
+    );
     assert_eq!(res.status, 303);
-    wait_until("the retried message is delivered", Duration::from_secs(20), || !received.lock().unwrap().is_empty());
+    wait_until(
+        "the retried message is delivered",
+        Duration::from_secs(20),
+        || !received.lock().unwrap().is_empty(),
+    );
     assert!(app.audit_actions().contains(&"mail.retried".to_string()));
     // Retrying a message that is not failed is refused clearly.
     let again = staff.submit("/staff/mail", &format!("/staff/mail/{id}/retry"), &[]);
@@ -120,18 +174,30 @@ fn messages_fail_after_the_last_attempt_and_staff_can_retry_them() {
 
 #[test]
 fn without_smtp_mail_lands_in_the_dev_mailbox() {
-    let app = TestApp::start_with(Options { mail_worker: true, ..Default::default() });
-    change_password(&app);
-    wait_until("the message is kept for the dev mailbox", Duration::from_secs(10), || {
-        app.count("outbox WHERE status = 'sent' AND transport = 'dev-mailbox'") == 1
+    let app = TestApp::start_with(Options {
+        mail_worker: true,
+        ..Default::default()
     });
+    change_password(&app);
+    wait_until(
+        "the message is kept for the dev mailbox",
+        Duration::from_secs(10),
+        || app.count("outbox WHERE status = 'sent' AND transport = 'dev-mailbox'") == 1,
+    );
     let client = app.client();
     let list = client.get("/dev/mailbox");
     assert_eq!(list.status, 200);
     assert!(list.body.contains("Your Liaison password was changed"));
-    let id = outbox::list(&mut app.conn(), None, None, 1).unwrap().rows[0].id.clone();
+    let id = outbox::list(&mut app.conn(), None, None, 1).unwrap().rows[0]
+        .id
+        .clone();
     let message = client.get(&format!("/dev/mailbox/{id}"));
-    assert!(message.body.contains(&format!("<a href=\"{}/profile\">", app.base)), "links are clickable");
+    assert!(
+        message
+            .body
+            .contains(&format!("<a href=\"{}/profile\">", app.base)),
+        "links are clickable"
+    );
     assert_eq!(client.get("/dev/mailbox/no-such-id").status, 404);
 }
 

@@ -8,10 +8,19 @@ fn every_page_carries_the_security_headers() {
     let (client, _) = app.signed_in("ada@example.com", false);
     for path in ["/", "/profile", "/signin", "/no-such-page"] {
         let res = client.get(path);
-        let csp = res.header("Content-Security-Policy").unwrap_or_else(|| panic!("CSP on {path}"));
-        assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+        let csp = res
+            .header("Content-Security-Policy")
+            .unwrap_or_else(|| panic!("CSP on {path}"));
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{csp}"
+        );
         assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
-        assert_eq!(res.header("X-Content-Type-Options"), Some("nosniff"), "{path}");
+        assert_eq!(
+            res.header("X-Content-Type-Options"),
+            Some("nosniff"),
+            "{path}"
+        );
         assert_eq!(res.header("Cache-Control"), Some("no-store"), "{path}");
         assert!(res.header("Referrer-Policy").is_some(), "{path}");
     }
@@ -21,7 +30,12 @@ fn every_page_carries_the_security_headers() {
 fn session_cookies_are_http_only_and_same_site() {
     let app = TestApp::start();
     let res = app.client().get("/signin");
-    let cookie = res.headers.iter().find(|(n, _)| n == "set-cookie").map(|(_, v)| v.clone()).unwrap();
+    let cookie = res
+        .headers
+        .iter()
+        .find(|(n, _)| n == "set-cookie")
+        .map(|(_, v)| v.clone())
+        .unwrap();
     assert!(cookie.contains("HttpOnly"));
     assert!(cookie.contains("SameSite=Lax"));
     assert!(!cookie.contains("Secure"), "plain http base URL");
@@ -40,7 +54,10 @@ fn error_pages_are_friendly_and_htmx_gets_a_fragment() {
     assert!(fragment.body.starts_with("<div class=\"error-box\""));
     assert!(!fragment.body.contains("<html"));
     let wrong_method = client.post_form("/healthz", &[]);
-    assert_eq!(wrong_method.status, 403, "unsafe requests need a CSRF token first");
+    assert_eq!(
+        wrong_method.status, 403,
+        "unsafe requests need a CSRF token first"
+    );
 }
 
 #[test]
@@ -94,11 +111,25 @@ fn navigation_depends_on_who_is_signed_in() {
 fn the_dashboard_lists_the_users_accounts() {
     let app = TestApp::start();
     let (client, _) = app.signed_in("ada@example.com", false);
-    assert!(client.get("/").body.contains("You are not a member of any account yet."));
-    let input = liaison::services::tenants::NewTenant { name: "Ada's <Analytical> Engines", is_partner: true, parent_id: None, owner_email: "ada@example.com" };
+    assert!(
+        client
+            .get("/")
+            .body
+            .contains("You are not a member of any account yet.")
+    );
+    let input = liaison::services::tenants::NewTenant {
+        name: "Ada's <Analytical> Engines",
+        is_partner: true,
+        parent_id: None,
+        owner_email: "ada@example.com",
+    };
     liaison::services::tenants::create(&mut app.conn(), input, None).unwrap();
     let page = client.get("/").body;
-    assert!(page.contains("Ada&#39;s &#60;Analytical&#62; Engines") || page.contains("Ada&#39;s &lt;Analytical&gt; Engines"), "escaped: {page}");
+    assert!(
+        page.contains("Ada&#39;s &#60;Analytical&#62; Engines")
+            || page.contains("Ada&#39;s &lt;Analytical&gt; Engines"),
+        "escaped: {page}"
+    );
     assert!(page.contains("Account owner"));
     assert!(page.contains("Partner"));
 }

@@ -19,7 +19,12 @@ fn bad_names_are_refused_and_nothing_changes() {
     let app = TestApp::start();
     let (client, user) = app.signed_in("ada@example.com", false);
     let long = "x".repeat(101);
-    for (name, message) in [("", "Enter a name."), ("   ", "Enter a name."), (long.as_str(), "The name must be at most 100 characters."), ("a\u{1}b", "cannot contain control characters")] {
+    for (name, message) in [
+        ("", "Enter a name."),
+        ("   ", "Enter a name."),
+        (long.as_str(), "The name must be at most 100 characters."),
+        ("a\u{1}b", "cannot contain control characters"),
+    ] {
         let res = client.submit("/profile", "/profile", &[("name", name)]);
         assert_eq!(res.status, 422, "{name:?}");
         assert!(res.body.contains(message), "{message}: {}", res.body);
@@ -43,14 +48,34 @@ fn changing_the_password_ends_other_sessions_and_sends_a_notice() {
     let res = client.submit(
         "/profile",
         "/profile/password",
-        &[("current_password", PASSWORD), ("new_password", "a brand new password"), ("confirm_password", "a brand new password")],
+        &[
+            ("current_password", PASSWORD),
+            ("new_password", "a brand new password"),
+            ("confirm_password", "a brand new password"),
+        ],
     );
     assert_eq!(res.status, 303, "{}", res.body);
-    assert!(client.get("/profile").body.contains("Your password was changed."), "this session continues");
+    assert!(
+        client
+            .get("/profile")
+            .body
+            .contains("Your password was changed."),
+        "this session continues"
+    );
     assert_eq!(other.get("/profile").status, 303, "the other session ended");
-    assert_eq!(app.client().sign_in("ada@example.com", PASSWORD).status, 422);
-    assert_eq!(app.client().sign_in("ada@example.com", "a brand new password").status, 303);
-    let mail = liaison::services::outbox::list(&mut app.conn(), None, None, 10).unwrap().rows;
+    assert_eq!(
+        app.client().sign_in("ada@example.com", PASSWORD).status,
+        422
+    );
+    assert_eq!(
+        app.client()
+            .sign_in("ada@example.com", "a brand new password")
+            .status,
+        303
+    );
+    let mail = liaison::services::outbox::list(&mut app.conn(), None, None, 10)
+        .unwrap()
+        .rows;
     assert_eq!(mail.len(), 1);
     assert_eq!(mail[0].to_address, user.email);
     assert!(mail[0].body_text.contains(&format!("{}/profile", app.base)));
@@ -62,17 +87,55 @@ fn bad_password_changes_are_refused_and_nothing_changes() {
     let (client, user) = app.signed_in("ada@example.com", false);
     let huge = "p".repeat(300);
     let cases: [([(&str, &str); 3], &str); 5] = [
-        ([("current_password", "wrong password"), ("new_password", "a brand new password"), ("confirm_password", "a brand new password")], "Your current password is not correct."),
-        ([("current_password", ""), ("new_password", "a brand new password"), ("confirm_password", "a brand new password")], "Enter your current password."),
-        ([("current_password", PASSWORD), ("new_password", "short"), ("confirm_password", "short")], "at least 10 characters"),
-        ([("current_password", PASSWORD), ("new_password", "a brand new password"), ("confirm_password", "a different password")], "The two new passwords do not match."),
-        ([("current_password", PASSWORD), ("new_password", &huge), ("confirm_password", &huge)], "at most 256 characters"),
+        (
+            [
+                ("current_password", "wrong password"),
+                ("new_password", "a brand new password"),
+                ("confirm_password", "a brand new password"),
+            ],
+            "Your current password is not correct.",
+        ),
+        (
+            [
+                ("current_password", ""),
+                ("new_password", "a brand new password"),
+                ("confirm_password", "a brand new password"),
+            ],
+            "Enter your current password.",
+        ),
+        (
+            [
+                ("current_password", PASSWORD),
+                ("new_password", "short"),
+                ("confirm_password", "short"),
+            ],
+            "at least 10 characters",
+        ),
+        (
+            [
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new password"),
+                ("confirm_password", "a different password"),
+            ],
+            "The two new passwords do not match.",
+        ),
+        (
+            [
+                ("current_password", PASSWORD),
+                ("new_password", &huge),
+                ("confirm_password", &huge),
+            ],
+            "at most 256 characters",
+        ),
     ];
     for (form, message) in cases {
         let res = client.submit("/profile", "/profile/password", &form);
         assert_eq!(res.status, 422, "{message}");
         assert!(res.body.contains(message), "{message}: {}", res.body);
     }
-    assert_eq!(app.user(&user.email).unwrap().password_hash, user.password_hash);
+    assert_eq!(
+        app.user(&user.email).unwrap().password_hash,
+        user.password_hash
+    );
     assert_eq!(app.count("outbox"), 0);
 }

@@ -8,7 +8,14 @@ fn sign_out_ends_the_session_on_the_server() {
     app.create_user("ada@example.com", false);
     let client = app.client();
     let token = client.csrf("/signin");
-    let res = client.post_form("/signin", &[("csrf_token", &token), ("email", "ada@example.com"), ("password", PASSWORD)]);
+    let res = client.post_form(
+        "/signin",
+        &[
+            ("csrf_token", &token),
+            ("email", "ada@example.com"),
+            ("password", PASSWORD),
+        ],
+    );
     let cookie = res.session_cookie().expect("a session cookie at sign-in");
     // The stolen cookie works while the session lives…
     let thief = Client::new(&app.base).with_header("Cookie", &cookie);
@@ -16,7 +23,12 @@ fn sign_out_ends_the_session_on_the_server() {
     let signout = client.submit("/profile", "/signout", &[]);
     assert_eq!(signout.status, 303);
     assert_eq!(signout.location(), "/signin?signed_out=1");
-    assert!(client.get(&signout.location().to_string()).body.contains("You have signed out."));
+    assert!(
+        client
+            .get(signout.location())
+            .body
+            .contains("You have signed out.")
+    );
     // …and not after sign-out.
     let res = thief.get("/profile");
     assert_eq!(res.status, 303);
@@ -31,9 +43,18 @@ fn sign_in_renews_the_session_id() {
     app.create_user("ada@example.com", false);
     let client = app.client();
     let page = client.get("/signin");
-    let anonymous = page.session_cookie().expect("the sign-in form starts a session for its CSRF token");
+    let anonymous = page
+        .session_cookie()
+        .expect("the sign-in form starts a session for its CSRF token");
     let token = crate::common::csrf_in(&page.body).unwrap();
-    let res = client.post_form("/signin", &[("csrf_token", &token), ("email", "ada@example.com"), ("password", PASSWORD)]);
+    let res = client.post_form(
+        "/signin",
+        &[
+            ("csrf_token", &token),
+            ("email", "ada@example.com"),
+            ("password", PASSWORD),
+        ],
+    );
     let signed_in = res.session_cookie().unwrap();
     assert_ne!(anonymous, signed_in);
     // The pre-sign-in id (fixation) gives no access.
@@ -60,7 +81,9 @@ fn sessions_end_after_the_absolute_limit() {
     app.create_user("ada@example.com", false);
     let client = app.client();
     client.sign_in("ada@example.com", PASSWORD);
-    crate::common::wait_until("the session is older than its limit", std::time::Duration::from_secs(5), || {
-        client.get("/profile").status == 303
-    });
+    crate::common::wait_until(
+        "the session is older than its limit",
+        std::time::Duration::from_secs(5),
+        || client.get("/profile").status == 303,
+    );
 }

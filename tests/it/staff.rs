@@ -41,7 +41,12 @@ fn the_audit_log_filters_and_paginates() {
     assert!(none.body.contains("No events match these filters."));
     // An unknown action is ignored rather than an error; a wildcard matches literally.
     assert_eq!(staff.get("/staff/audit?action=drop%20table").status, 200);
-    assert!(staff.get("/staff/audit?who=%25").body.contains("No events match these filters."));
+    assert!(
+        staff
+            .get("/staff/audit?who=%25")
+            .body
+            .contains("No events match these filters.")
+    );
 
     // 60 more events: the first page holds 50 and links to older ones.
     for i in 0..60 {
@@ -49,7 +54,11 @@ fn the_audit_log_filters_and_paginates() {
     }
     let first = staff.get("/staff/audit?action=signin.failed");
     assert_eq!(first.body.matches("<td>signin.failed</td>").count(), 50);
-    let next = first.body.split("href=\"").find(|s| s.starts_with("/staff/audit?action=signin.failed&#38;before=")).unwrap();
+    let next = first
+        .body
+        .split("href=\"")
+        .find(|s| s.starts_with("/staff/audit?action=signin.failed&#38;before="))
+        .unwrap();
     let next = next[..next.find('"').unwrap()].replace("&#38;", "&");
     let second = staff.get(&next);
     assert_eq!(second.body.matches("<td>signin.failed</td>").count(), 13);

@@ -94,7 +94,7 @@ CREATE TABLE outbox (
     body_text TEXT NOT NULL,
     body_html TEXT NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
-    attempts INTEGER NOT NULL DEFAULT FALSE,
+    attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TIMESTAMP NOT NULL,
     locked_until TIMESTAMP,
     last_error TEXT,

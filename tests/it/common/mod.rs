@@ -16,11 +16,16 @@ pub const PASSWORD: &str = "a sturdy test password";
 
 /// A database of its own for one test.
 pub fn fresh_database() -> (DatabaseUrl, Option<tempfile::TempDir>) {
-    match std::env::var("TEST_DATABASE_URL").ok().filter(|v| !v.is_empty()) {
+    match std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+    {
         Some(admin) => {
             let name = format!("liaison_test_{}", uuid::Uuid::now_v7().simple());
             let mut conn = PgConnection::establish(&admin).expect("connect to TEST_DATABASE_URL");
-            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
+            diesel::sql_query(format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .expect("create test database");
             let mut url = url::Url::parse(&admin).expect("TEST_DATABASE_URL is a URL");
             url.set_path(&name);
             (DatabaseUrl::Postgres(url.to_string()), None)
@@ -52,7 +57,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { mail_worker: false, customize: Box::new(|_| {}) }
+        Self {
+            mail_worker: false,
+            customize: Box::new(|_| {}),
+        }
     }
 }
 
@@ -71,8 +79,20 @@ impl TestApp {
         settings.mail.retry_base = Duration::from_millis(200);
         (options.customize)(&mut settings);
         let pool = server::open_database(&settings).unwrap();
-        let running = server::spawn(settings.clone(), pool.clone(), listener, options.mail_worker).unwrap();
-        Self { base, settings, pool, running: Some(running), _dir: dir }
+        let running = server::spawn(
+            settings.clone(),
+            pool.clone(),
+            listener,
+            options.mail_worker,
+        )
+        .unwrap();
+        Self {
+            base,
+            settings,
+            pool,
+            running: Some(running),
+            _dir: dir,
+        }
     }
 
     /// Stops the server and starts a new one on the same database and settings (a restart).
@@ -80,7 +100,8 @@ impl TestApp {
         self.running.take().unwrap().stop();
         let addr = self.base.trim_start_matches("http://").to_string();
         let listener = TcpListener::bind(&addr).unwrap();
-        self.running = Some(server::spawn(self.settings.clone(), self.pool.clone(), listener, false).unwrap());
+        self.running =
+            Some(server::spawn(self.settings.clone(), self.pool.clone(), listener, false).unwrap());
     }
 
     pub fn conn(&self) -> PooledConnection {
@@ -93,7 +114,13 @@ impl TestApp {
 
     pub fn create_user(&self, email: &str, staff: bool) -> User {
         let mut conn = self.conn();
-        let input = users::NewUser { email, name: "Test User", password: PASSWORD, user_type: UserType::Full, is_staff: staff };
+        let input = users::NewUser {
+            email,
+            name: "Test User",
+            password: PASSWORD,
+            user_type: UserType::Full,
+            is_staff: staff,
+        };
         users::create(&mut conn, &Hasher::new(1), input, None).unwrap()
     }
 
@@ -138,7 +165,10 @@ impl TestApp {
 pub fn wait_until(what: &str, timeout: Duration, mut condition: impl FnMut() -> bool) {
     let start = Instant::now();
     while !condition() {
-        assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting until {what}");
+        assert!(
+            start.elapsed() < timeout,
+            "timed out after {timeout:?} waiting until {what}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -152,7 +182,10 @@ pub struct Resp {
 
 impl Resp {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
     pub fn location(&self) -> &str {
         self.header("location").unwrap_or("")
@@ -182,12 +215,17 @@ impl Client {
             .timeout_global(Some(Duration::from_secs(60)))
             .build()
             .into();
-        Self { agent, base: base.to_string(), extra_headers: Vec::new() }
+        Self {
+            agent,
+            base: base.to_string(),
+            extra_headers: Vec::new(),
+        }
     }
 
     /// Sends this header with every request (e.g. a stolen cookie, Sec-Fetch-Site).
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
-        self.extra_headers.push((name.to_string(), value.to_string()));
+        self.extra_headers
+            .push((name.to_string(), value.to_string()));
         self
     }
 
@@ -199,8 +237,17 @@ impl Client {
             .iter()
             .map(|(n, v)| (n.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
             .collect();
-        let body = res.body_mut().with_config().limit(10 * 1024 * 1024).read_to_string().unwrap_or_default();
-        Resp { status, body, headers }
+        let body = res
+            .body_mut()
+            .with_config()
+            .limit(10 * 1024 * 1024)
+            .read_to_string()
+            .unwrap_or_default();
+        Resp {
+            status,
+            body,
+            headers,
+        }
     }
 
     pub fn get(&self, path: &str) -> Resp {
@@ -209,7 +256,12 @@ impl Client {
 
     pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Resp {
         let mut req = self.agent.get(format!("{}{path}", self.base));
-        for (n, v) in self.extra_headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).chain(headers.iter().copied()) {
+        for (n, v) in self
+            .extra_headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .chain(headers.iter().copied())
+        {
             req = req.header(n, v);
         }
         Self::finish(req.call())
@@ -219,19 +271,35 @@ impl Client {
         self.post_form_with(path, fields, &[])
     }
 
-    pub fn post_form_with(&self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Resp {
+    pub fn post_form_with(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Resp {
         let mut req = self.agent.post(format!("{}{path}", self.base));
-        for (n, v) in self.extra_headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).chain(headers.iter().copied()) {
+        for (n, v) in self
+            .extra_headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .chain(headers.iter().copied())
+        {
             req = req.header(n, v);
         }
-        let body: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
-        Self::finish(req.content_type("application/x-www-form-urlencoded").send(body))
+        let body: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        Self::finish(
+            req.content_type("application/x-www-form-urlencoded")
+                .send(body),
+        )
     }
 
     /// The CSRF token of the form on a page.
     pub fn csrf(&self, path: &str) -> String {
         let page = self.get(path);
-        csrf_in(&page.body).unwrap_or_else(|| panic!("no CSRF token on {path} ({}): {}", page.status, page.body))
+        csrf_in(&page.body)
+            .unwrap_or_else(|| panic!("no CSRF token on {path} ({}): {}", page.status, page.body))
     }
 
     /// Posts a form the way the page would: with the page's CSRF token.
@@ -243,7 +311,11 @@ impl Client {
     }
 
     pub fn sign_in(&self, email: &str, password: &str) -> Resp {
-        self.submit("/signin", "/signin", &[("email", email), ("password", password), ("next", "/")])
+        self.submit(
+            "/signin",
+            "/signin",
+            &[("email", email), ("password", password), ("next", "/")],
+        )
     }
 }
 
