@@ -21,6 +21,7 @@ pub mod actions {
     pub const PASSWORD_CHANGED: &str = "password.changed";
     pub const TENANT_CREATED: &str = "tenant.created";
     pub const CSRF_REFUSED: &str = "csrf.refused";
+    pub const AUTHZ_REFUSED: &str = "authz.refused";
     pub const MAIL_RETRIED: &str = "mail.retried";
 
     pub const ALL: &[&str] = &[
@@ -36,6 +37,7 @@ pub mod actions {
         PASSWORD_CHANGED,
         TENANT_CREATED,
         CSRF_REFUSED,
+        AUTHZ_REFUSED,
         MAIL_RETRIED,
     ];
 }

@@ -2,6 +2,7 @@
 
 use super::{AppError, AppState};
 use crate::config::Settings;
+use crate::services::audit::{self, Event, actions};
 use crate::services::{sessions, users};
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
@@ -102,9 +103,20 @@ impl FromRequest for StaffUser {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let user = CurrentUser::from_request(req, payload);
+        let req = req.clone();
         Box::pin(async move {
             let CurrentUser(user) = user.await?;
             if !user.is_staff {
+                let state = state(&req)?;
+                let event = Event::new(actions::AUTHZ_REFUSED)
+                    .actor(Some(user.actor()))
+                    .detail(format!(
+                        "{} {} needs support staff",
+                        req.method(),
+                        req.path()
+                    ))
+                    .ip(client_ip(&req, &state.settings));
+                state.db(move |c| audit::record(c, event)).await?;
                 return Err(AppError::forbidden());
             }
             Ok(StaffUser(user))

@@ -230,3 +230,109 @@ fn tenant_names_are_unique_even_when_created_at_once() {
         "{err:?}"
     );
 }
+
+#[test]
+fn demo_loads_once_and_prints_the_sign_ins() {
+    let (url, _dir) = fresh_database();
+    let db = database_url(&url);
+    let data = tempfile::tempdir().unwrap();
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_liaison"))
+            .args([
+                "demo",
+                "--data-dir",
+                data.path().to_str().unwrap(),
+                "--database-url",
+                &db,
+            ])
+            .env("LIAISON_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let out = text(&first.stdout);
+    assert!(out.contains("Loaded the demo data."));
+    for email in [
+        "support@liaison.example",
+        "betty@bettys-msp.example",
+        "bruce@wayne.example",
+    ] {
+        assert!(out.contains(email), "{out}");
+    }
+    assert!(out.contains(liaison::demo::DEMO_PASSWORD));
+    assert!(text(&run().stdout).contains("The demo data is already loaded."));
+    let pool = liaison::db::pool(&url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    let betty = liaison::services::tenants::find_by_name(&mut conn, "Betty's MSP")
+        .unwrap()
+        .unwrap();
+    assert!(betty.is_partner);
+    assert!(
+        liaison::services::tenants::find_by_name(&mut conn, "Wayne Enterprises Gotham Research")
+            .unwrap()
+            .is_some()
+    );
+}
+
+/// Kills the child process when the test ends, whatever happens.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn serve_on_an_empty_database_prints_a_one_time_setup_link() {
+    use std::io::BufRead;
+    let (url, _dir) = fresh_database();
+    let data = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_liaison"))
+            .args([
+                "serve",
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+                data.path().to_str().unwrap(),
+            ])
+            .env("LIAISON_DATABASE_URL", database_url(&url))
+            .env("LIAISON_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = std::io::BufReader::new(child.0.stdout.take().unwrap());
+    let prefix = format!("http://127.0.0.1:{port}/setup/");
+    let link = stdout
+        .lines()
+        .map(|l| l.unwrap())
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix(&prefix)
+                .map(|token| format!("/setup/{token}"))
+        })
+        .expect("serve prints the setup link");
+    let client = crate::common::Client::new(&format!("http://127.0.0.1:{port}"));
+    crate::common::wait_until(
+        "the server answers",
+        std::time::Duration::from_secs(20),
+        || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
+    );
+    let page = client.get(&link);
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Set up Liaison"));
+    assert!(
+        data.path().join("session.key").exists(),
+        "the session key is generated once and kept"
+    );
+}

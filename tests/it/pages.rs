@@ -67,6 +67,10 @@ fn forbidden_pages_say_so_without_internals() {
     let res = client.get("/staff/audit");
     assert_eq!(res.status, 403);
     assert!(res.body.contains("You do not have permission to do this."));
+    assert!(
+        app.audit_actions().contains(&"authz.refused".to_string()),
+        "refusals are audited"
+    );
 }
 
 #[test]
@@ -132,4 +136,22 @@ fn the_dashboard_lists_the_users_accounts() {
     );
     assert!(page.contains("Account owner"));
     assert!(page.contains("Partner"));
+}
+
+#[test]
+fn internal_errors_show_no_internals() {
+    let app = TestApp::start();
+    let (staff, _) = app.signed_in("sam@example.com", true);
+    // Break the database under the running portal.
+    diesel::RunQueryDsl::execute(diesel::sql_query("DROP TABLE outbox"), &mut app.conn()).unwrap();
+    let res = staff.get("/staff/mail");
+    assert_eq!(res.status, 500);
+    assert!(res.body.contains("Something went wrong"));
+    for leak in ["outbox", "no such table", "does not exist", "diesel", "SQL"] {
+        assert!(
+            !res.body.contains(leak),
+            "the error page leaks {leak:?}: {}",
+            res.body
+        );
+    }
 }
