@@ -39,7 +39,7 @@ pub enum Command {
     /// Load the demo data set and print its sign-ins; with --serve, start the portal.
     Demo {
         /// Start the portal after loading the demo data.
-        #[arg(long = "serve")]
+        #[arg(long = "serve", env = "LIAISON_DEMO_SERVE")]
         start: bool,
         #[command(flatten)]
         serve: ServeArgs,
@@ -50,29 +50,33 @@ pub enum Command {
 pub enum UserCommand {
     /// Add a user. The password is read from standard input (first line).
     Add {
-        #[arg(long)]
+        /// The user's email address; they sign in with it.
+        #[arg(long, env = "LIAISON_USER_EMAIL")]
         email: String,
-        #[arg(long)]
+        /// The user's name, as shown in the portal.
+        #[arg(long, env = "LIAISON_USER_NAME")]
         name: String,
         /// Make the user support staff.
-        #[arg(long)]
+        #[arg(long, env = "LIAISON_USER_STAFF")]
         staff: bool,
-        /// basic, core or full.
-        #[arg(long = "type", default_value = "full", value_parser = parse_user_type)]
+        /// The platform user type: basic, core or full (account sharing needs core or full).
+        #[arg(long = "type", env = "LIAISON_USER_TYPE", default_value = "full", value_parser = parse_user_type)]
         user_type: UserType,
         #[command(flatten)]
         store: StoreArgs,
     },
     /// Disable a user: they cannot sign in and their sessions end at once.
     Disable {
-        #[arg(long)]
+        /// The user's email address.
+        #[arg(long, env = "LIAISON_USER_EMAIL")]
         email: String,
         #[command(flatten)]
         store: StoreArgs,
     },
     /// Enable a disabled user again.
     Enable {
-        #[arg(long)]
+        /// The user's email address.
+        #[arg(long, env = "LIAISON_USER_EMAIL")]
         email: String,
         #[command(flatten)]
         store: StoreArgs,
@@ -83,16 +87,17 @@ pub enum UserCommand {
 pub enum TenantCommand {
     /// Add a tenant with its built-in roles; prints the new tenant's id alone on the last line.
     Add {
-        #[arg(long)]
+        /// The tenant's name, unique regardless of case.
+        #[arg(long, env = "LIAISON_TENANT_NAME")]
         name: String,
         /// Give the tenant the partner entitlement.
-        #[arg(long)]
+        #[arg(long, env = "LIAISON_TENANT_PARTNER")]
         partner: bool,
         /// Id of the parent tenant, to create a sub-account.
-        #[arg(long)]
+        #[arg(long, env = "LIAISON_TENANT_PARENT")]
         parent: Option<String>,
         /// Email of an existing user who becomes the Account owner.
-        #[arg(long)]
+        #[arg(long, env = "LIAISON_TENANT_OWNER")]
         owner: String,
         #[command(flatten)]
         store: StoreArgs,

@@ -48,14 +48,16 @@ impl AppState {
         F: FnOnce(&mut AnyConnection) -> Result<T, ServiceError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = pool.get()?;
-            work(&mut conn)
-        })
-        .await
-        .map_err(|e| AppError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
-        .map_err(AppError::from)
+        self.try_db(work).await?.map_err(AppError::from)
+    }
+
+    /// Runs blocking work that needs the whole state (password hashing, several checkouts).
+    pub async fn blocking<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&AppState) -> Result<T, ServiceError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.try_blocking(work).await?.map_err(AppError::from)
     }
 
     /// Like [`AppState::db`], but hands the service's own error back so that a handler can show
@@ -65,13 +67,8 @@ impl AppState {
         F: FnOnce(&mut AnyConnection) -> Result<T, ServiceError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = pool.get()?;
-            work(&mut conn)
-        })
-        .await
-        .map_err(|e| AppError::internal(anyhow::anyhow!("blocking task failed: {e}")))
+        self.try_blocking(move |state| work(&mut *state.pool.get()?))
+            .await
     }
 
     /// Like [`AppState::blocking`], handing the service's own error back.
@@ -84,19 +81,6 @@ impl AppState {
         web::block(move || work(&state))
             .await
             .map_err(|e| AppError::internal(anyhow::anyhow!("blocking task failed: {e}")))
-    }
-
-    /// Runs blocking work that needs the whole state (password hashing, several checkouts).
-    pub async fn blocking<T, F>(&self, work: F) -> Result<T, AppError>
-    where
-        F: FnOnce(&AppState) -> Result<T, ServiceError> + Send + 'static,
-        T: Send + 'static,
-    {
-        let state = self.clone();
-        web::block(move || work(&state))
-            .await
-            .map_err(|e| AppError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
-            .map_err(AppError::from)
     }
 }
 

@@ -93,28 +93,31 @@ async fn wait_for_heading(client: &Client, text: &str) {
     }
 }
 
-#[tokio::test]
-async fn a_user_signs_in_and_sees_the_dashboard() {
-    let app = TestApp::start();
-    app.create_user("ada@example.com", false);
-    let driver = Driver::start();
-    let (client, _profile) = browser(&driver, 1280).await;
+async fn main_text(client: &Client) -> String {
+    client
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap_or_default()
+}
 
-    client.goto(&format!("{}/", app.base)).await.unwrap();
-    wait_for_heading(&client, "Sign in").await;
+/// Fills the sign-in form as a user would: through its labelled fields and its button.
+async fn submit_sign_in(client: &Client, email: &str, password: &str) {
     client.find(Locator::Css("label[for=email]")).await.unwrap();
     client
         .find(Locator::Id("email"))
         .await
         .unwrap()
-        .send_keys("ada@example.com")
+        .send_keys(email)
         .await
         .unwrap();
     client
         .find(Locator::Id("password"))
         .await
         .unwrap()
-        .send_keys(PASSWORD)
+        .send_keys(password)
         .await
         .unwrap();
     client
@@ -124,15 +127,34 @@ async fn a_user_signs_in_and_sees_the_dashboard() {
         .click()
         .await
         .unwrap();
+}
+
+/// Waits until the page's main area says `text`.
+async fn wait_for_text(client: &Client, text: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let main = main_text(client).await;
+        if main.contains(text) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{text:?} never appeared: {main}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_user_signs_in_and_sees_the_dashboard() {
+    let app = TestApp::start();
+    app.create_user("ada@example.com", false);
+    let driver = Driver::start();
+    let (client, _profile) = browser(&driver, 1280).await;
+
+    client.goto(&format!("{}/", app.base)).await.unwrap();
+    wait_for_heading(&client, "Sign in").await;
+    submit_sign_in(&client, "ada@example.com", PASSWORD).await;
 
     wait_for_heading(&client, "Dashboard").await;
-    let main = client
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let main = main_text(&client).await;
     assert!(main.contains("Signed in as ada@example.com."), "{main}");
     assert!(main.contains("Welcome, Test User."));
     // The vendored htmx loaded under the strict Content-Security-Policy.
@@ -150,14 +172,7 @@ async fn a_user_signs_in_and_sees_the_dashboard() {
         .await
         .unwrap();
     wait_for_heading(&client, "Sign in").await;
-    let page = client
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(page.contains("You have signed out."));
+    wait_for_text(&client, "You have signed out.").await;
     client.close().await.unwrap();
 }
 
@@ -170,43 +185,9 @@ async fn pages_fit_a_narrow_screen_and_show_form_errors() {
 
     client.goto(&format!("{}/signin", app.base)).await.unwrap();
     wait_for_heading(&client, "Sign in").await;
-    client
-        .find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys("ada@example.com")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys("not the password")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("form[action='/signin'] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let text = client
-            .find(Locator::Css("main"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap_or_default();
-        if text.contains("The email address or password is not correct.") {
-            break;
-        }
-        assert!(Instant::now() < deadline, "no sign-in error shown: {text}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let overflow = client
+    submit_sign_in(&client, "ada@example.com", "not the password").await;
+    wait_for_text(&client, "The email address or password is not correct.").await;
+    let fits = client
         .execute(
             "return document.documentElement.scrollWidth <= window.innerWidth",
             vec![],
@@ -214,7 +195,7 @@ async fn pages_fit_a_narrow_screen_and_show_form_errors() {
         .await
         .unwrap();
     assert_eq!(
-        overflow,
+        fits,
         serde_json::json!(true),
         "the sign-in page fits 360 px without scrolling sideways"
     );
