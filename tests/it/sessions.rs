@@ -1,6 +1,9 @@
 //! Server-side sessions: sign-out ends them, they survive a restart, a new id at sign-in.
 
 use crate::common::{Client, PASSWORD, TestApp};
+use diesel::prelude::*;
+use liaison::db::schema::sessions;
+use liaison::services::now;
 
 #[test]
 fn sign_out_ends_the_session_on_the_server() {
@@ -85,5 +88,42 @@ fn sessions_end_after_the_absolute_limit() {
         "the session is older than its limit",
         std::time::Duration::from_secs(5),
         || client.get("/profile").status == 303,
+    );
+}
+
+/// Moves the idle deadline of every session of a user, as if time had passed.
+fn set_deadline(app: &TestApp, user_id: &str, at: chrono::NaiveDateTime) {
+    diesel::update(sessions::table.filter(sessions::user_id.eq(user_id)))
+        .set(sessions::expires_at.eq(at))
+        .execute(&mut app.conn())
+        .unwrap();
+}
+
+#[test]
+fn idle_sessions_end() {
+    let app = TestApp::start();
+    let (client, user) = app.signed_in("ada@example.com", false);
+    assert_eq!(client.get("/profile").status, 200);
+    set_deadline(&app, &user.id, now() - chrono::Duration::minutes(1));
+    let res = client.get("/profile");
+    assert_eq!(res.status, 303);
+    assert!(res.location().starts_with("/signin"));
+}
+
+#[test]
+fn active_sessions_push_their_idle_deadline_forward() {
+    let app = TestApp::start();
+    let (client, user) = app.signed_in("ada@example.com", false);
+    let soon = now() + chrono::Duration::minutes(2);
+    set_deadline(&app, &user.id, soon);
+    assert_eq!(client.get("/profile").status, 200);
+    let deadline: chrono::NaiveDateTime = sessions::table
+        .filter(sessions::user_id.eq(&user.id))
+        .select(sessions::expires_at)
+        .first(&mut app.conn())
+        .unwrap();
+    assert!(
+        deadline > soon + chrono::Duration::minutes(20),
+        "a request extends the 30-minute idle deadline: {deadline}"
     );
 }
