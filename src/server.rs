@@ -40,6 +40,13 @@ fn http_server(
     })
 }
 
+/// Prints a line for the operator. Unlike `println!`, a closed standard output (a pipe whose
+/// reader went away) does not bring the server down.
+fn announce(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{text}");
+}
+
 /// `liaison serve`: runs until interrupted.
 pub fn serve(settings: Settings) -> anyhow::Result<()> {
     let pool = open_database(&settings)?;
@@ -47,10 +54,10 @@ pub fn serve(settings: Settings) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", settings.bind))?;
     let mut conn = pool.get()?;
     if let Some(token) = setup::issue_if_needed(&mut conn)? {
-        println!(
-            "Liaison has no users yet. Create the first support staff account here (the link works once):"
-        );
-        println!("  {}", settings.link(&format!("/setup/{token}")));
+        announce(&format!(
+            "Liaison has no users yet. Create the first support staff account here (the link works once):\n  {}",
+            settings.link(&format!("/setup/{token}"))
+        ));
     }
     drop(conn);
     if settings.dev_mailbox_enabled() {
@@ -59,11 +66,11 @@ pub fn serve(settings: Settings) -> anyhow::Result<()> {
             settings.link("/dev/mailbox")
         );
     }
-    println!(
+    announce(&format!(
         "Liaison is listening on {} — open {}",
         settings.bind,
         settings.link("/")
-    );
+    ));
     let worker = Worker::start(pool.clone(), settings.clone())?;
     let workers = settings.workers;
     let state = AppState::new(pool, settings);

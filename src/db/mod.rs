@@ -176,6 +176,47 @@ pub fn migrate(conn: &mut AnyConnection) -> anyhow::Result<Vec<String>> {
     Ok(applied)
 }
 
+/// Runs `work` in a transaction meant to write. On SQLite it starts with `BEGIN IMMEDIATE`, which
+/// takes the write lock up front: a deferred transaction that reads first and writes later cannot
+/// wait for a concurrent writer and fails with "database is locked", while an immediate one waits
+/// (busy_timeout). Nested calls become savepoints; on PostgreSQL it is a plain transaction.
+pub fn write_transaction<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let outermost = match conn {
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
+            .transaction_depth()?
+            .is_none(),
+        AnyConnection::Postgresql(_) => false,
+    };
+    if !outermost {
+        return conn.transaction(work);
+    }
+    let AnyConnection::Sqlite(c) = conn else {
+        unreachable!("only SQLite connections take the immediate path")
+    };
+    AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    match work(conn) {
+        Ok(value) => {
+            let AnyConnection::Sqlite(c) = conn else {
+                unreachable!()
+            };
+            AnsiTransactionManager::commit_transaction(c)?;
+            Ok(value)
+        }
+        Err(e) => {
+            let AnyConnection::Sqlite(c) = conn else {
+                unreachable!()
+            };
+            AnsiTransactionManager::rollback_transaction(c)?;
+            Err(e)
+        }
+    }
+}
+
 /// True when the error is a violated unique constraint (used to turn races into clear answers).
 pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
     matches!(

@@ -5,8 +5,8 @@
 use super::audit::{self, Actor, Event, actions};
 use super::{ServiceError, ServiceResult, new_id, now};
 use crate::config::MailTiming;
-use crate::db::AnyConnection;
 use crate::db::schema::outbox;
+use crate::db::{AnyConnection, write_transaction};
 use crate::mail::templates::EmailMessage;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -104,7 +104,7 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> ServiceResult<Option<OutboxMe
 
 /// Puts a failed message back in the queue, to be sent at once.
 pub fn retry(conn: &mut AnyConnection, id: &str, by: Actor) -> ServiceResult<OutboxMessage> {
-    conn.transaction(|c| {
+    write_transaction(conn, |c| {
         let n = diesel::update(outbox::table.find(id).filter(outbox::status.eq(FAILED)))
             .set((
                 outbox::status.eq(PENDING),

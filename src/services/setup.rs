@@ -3,8 +3,8 @@
 
 use super::audit::{self, Event, actions};
 use super::{ServiceError, ServiceResult, now, users};
-use crate::db::AnyConnection;
 use crate::db::schema::setup_tokens;
+use crate::db::{AnyConnection, write_transaction};
 use crate::domain::password::Hasher;
 use crate::domain::token;
 use crate::domain::user::UserType;
@@ -12,7 +12,7 @@ use diesel::prelude::*;
 
 /// Issues a fresh setup token when the portal has no user yet, replacing any earlier one.
 pub fn issue_if_needed(conn: &mut AnyConnection) -> ServiceResult<Option<String>> {
-    conn.transaction(|c| {
+    write_transaction(conn, |c| {
         if users::count(c)? > 0 {
             diesel::delete(setup_tokens::table).execute(c)?;
             return Ok(None);
@@ -83,7 +83,7 @@ pub fn complete(
         }
     };
     let hash = hasher.hash(input.password);
-    conn.transaction(|c| {
+    write_transaction(conn, |c| {
         let spent = diesel::delete(
             setup_tokens::table.filter(setup_tokens::token_hash.eq(token::hash(secret))),
         )

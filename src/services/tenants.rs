@@ -3,7 +3,7 @@
 use super::audit::{self, Actor, Event, actions};
 use super::{ServiceError, ServiceResult, new_id, now, users};
 use crate::db::schema::{memberships, role_permissions, roles, tenants};
-use crate::db::{AnyConnection, is_unique_violation};
+use crate::db::{AnyConnection, is_unique_violation, write_transaction};
 use crate::domain::clean_name;
 use crate::domain::email::Email;
 use crate::domain::role::{AppliesTo, BuiltinRole};
@@ -40,7 +40,7 @@ pub fn create(
 ) -> ServiceResult<Tenant> {
     let name = clean_name("name", "a name", input.name, MAX_TENANT_NAME_CHARS)?;
     let owner_key = Email::parse_field("owner", input.owner_email)?.key();
-    conn.transaction(|c| {
+    write_transaction(conn, |c| {
         let owner = users::find_by_email(c, &owner_key)?.ok_or_else(|| {
             ServiceError::invalid(
                 "owner",

@@ -3,7 +3,7 @@
 use super::audit::{self, Actor, Event, actions};
 use super::{ServiceError, ServiceResult, new_id, now, sessions};
 use crate::db::schema::users;
-use crate::db::{AnyConnection, is_unique_violation};
+use crate::db::{AnyConnection, is_unique_violation, write_transaction};
 use crate::domain::email::Email;
 use crate::domain::password::Hasher;
 use crate::domain::user::{UserType, check_new_password};
@@ -120,7 +120,9 @@ pub fn create(
 ) -> ServiceResult<User> {
     let (email, name) = validate(&input).map_err(ServiceError::Invalid)?;
     let hash = hasher.hash(input.password);
-    conn.transaction(|c| insert(c, &email, &name, &hash, input.user_type, input.is_staff, by))
+    write_transaction(conn, |c| {
+        insert(c, &email, &name, &hash, input.user_type, input.is_staff, by)
+    })
 }
 
 pub fn find(conn: &mut AnyConnection, id: &str) -> ServiceResult<Option<User>> {
@@ -145,7 +147,7 @@ pub fn count(conn: &mut AnyConnection) -> ServiceResult<i64> {
 
 pub fn update_name(conn: &mut AnyConnection, user: &User, raw_name: &str) -> ServiceResult<()> {
     let name = clean_name("name", "a name", raw_name, MAX_NAME_CHARS)?;
-    conn.transaction(|c| {
+    write_transaction(conn, |c| {
         diesel::update(users::table.find(&user.id))
             .set((users::name.eq(&name), users::updated_at.eq(now())))
             .execute(c)?;
@@ -199,7 +201,7 @@ pub fn change_password(
         return Err(ServiceError::Invalid(errors));
     }
     let hash = hasher.hash(change.new);
-    conn.transaction(|c| {
+    write_transaction(conn, |c| {
         diesel::update(users::table.find(&user.id))
             .set((users::password_hash.eq(&hash), users::updated_at.eq(now())))
             .execute(c)?;
@@ -227,7 +229,7 @@ pub fn set_disabled(
     by: Option<Actor>,
 ) -> ServiceResult<User> {
     let key = Email::parse(email)?.key();
-    conn.transaction(|c| {
+    write_transaction(conn, |c| {
         let user = find_by_email(c, &key)?.ok_or(ServiceError::NotFound)?;
         diesel::update(users::table.find(&user.id))
             .set((

@@ -311,10 +311,12 @@ fn serve_on_an_empty_database_prints_a_one_time_setup_link() {
             .spawn()
             .unwrap(),
     );
-    let stdout = std::io::BufReader::new(child.0.stdout.take().unwrap());
+    // Keep reading standard output to the end, as a terminal would: the server goes on printing
+    // after the setup link.
+    let mut lines = std::io::BufReader::new(child.0.stdout.take().unwrap()).lines();
     let prefix = format!("http://127.0.0.1:{port}/setup/");
-    let link = stdout
-        .lines()
+    let link = lines
+        .by_ref()
         .map(|l| l.unwrap())
         .find_map(|l| {
             l.trim()
@@ -322,6 +324,7 @@ fn serve_on_an_empty_database_prints_a_one_time_setup_link() {
                 .map(|token| format!("/setup/{token}"))
         })
         .expect("serve prints the setup link");
+    std::thread::spawn(move || lines.for_each(drop));
     let client = crate::common::Client::new(&format!("http://127.0.0.1:{port}"));
     crate::common::wait_until(
         "the server answers",

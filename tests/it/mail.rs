@@ -209,3 +209,33 @@ fn the_dev_mailbox_does_not_exist_when_smtp_is_configured() {
     });
     assert_eq!(app.client().get("/dev/mailbox").status, 404);
 }
+
+#[test]
+fn two_workers_never_send_a_message_twice() {
+    let app = TestApp::start();
+    {
+        let mut conn = app.conn();
+        for i in 0..40 {
+            let message = liaison::mail::templates::PasswordChanged {
+                name: format!("User {i}"),
+                profile_url: app.settings.link("/profile"),
+                changed_at: "now".into(),
+            };
+            outbox::enqueue(&mut conn, &format!("user{i}@example.com"), &message).unwrap();
+        }
+    }
+    let first =
+        liaison::mail::worker::Worker::start(app.pool.clone(), app.settings.clone()).unwrap();
+    let second =
+        liaison::mail::worker::Worker::start(app.pool.clone(), app.settings.clone()).unwrap();
+    wait_until("every message is sent", Duration::from_secs(30), || {
+        app.count("outbox WHERE status = 'sent'") == 40
+    });
+    first.stop();
+    second.stop();
+    assert_eq!(
+        app.count("outbox WHERE attempts = 1"),
+        40,
+        "each message was delivered exactly once"
+    );
+}

@@ -127,3 +127,33 @@ fn active_sessions_push_their_idle_deadline_forward() {
         "a request extends the 30-minute idle deadline: {deadline}"
     );
 }
+
+#[test]
+fn instances_on_one_database_share_sessions() {
+    let app = TestApp::start();
+    app.create_user("ada@example.com", false);
+    let (other_base, _other) = app.second_instance();
+    let client = app.client();
+    let token = client.csrf("/signin");
+    let res = client.post_form(
+        "/signin",
+        &[
+            ("csrf_token", &token),
+            ("email", "ada@example.com"),
+            ("password", PASSWORD),
+        ],
+    );
+    let cookie = res.session_cookie().unwrap();
+    let on_other = Client::new(&other_base).with_header("Cookie", &cookie);
+    let page = on_other.get("/profile");
+    assert_eq!(page.status, 200, "signed in on the second instance too");
+    // Signing out on the second instance ends the session on the first.
+    let token = crate::common::csrf_in(&page.body).unwrap();
+    assert_eq!(
+        on_other
+            .post_form("/signout", &[("csrf_token", &token)])
+            .status,
+        303
+    );
+    assert_eq!(client.get("/profile").status, 303);
+}

@@ -104,6 +104,15 @@ impl TestApp {
             Some(server::spawn(self.settings.clone(), self.pool.clone(), listener, false).unwrap());
     }
 
+    /// A second portal instance on the same database and settings, as behind a load balancer.
+    pub fn second_instance(&self) -> (String, Running) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let running =
+            server::spawn(self.settings.clone(), self.pool.clone(), listener, false).unwrap();
+        (base, running)
+    }
+
     pub fn conn(&self) -> PooledConnection {
         self.pool.get().unwrap()
     }
