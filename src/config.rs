@@ -80,6 +80,9 @@ pub struct ServeArgs {
     /// HTTP worker threads. Default: one per CPU.
     #[arg(long, env = "LIAISON_WORKERS")]
     pub workers: Option<usize>,
+    /// Days an emailed invitation link stays valid (1 to 90).
+    #[arg(long, env = "LIAISON_INVITATION_DAYS", default_value_t = 7)]
+    pub invitation_days: u64,
 }
 
 /// How the mail worker paces itself.
@@ -113,6 +116,8 @@ pub struct Settings {
     pub workers: usize,
     pub mail: MailTiming,
     pub signin_throttle: SigninThrottle,
+    /// How long an emailed invitation link stays valid.
+    pub invitation_ttl: Duration,
 }
 
 impl Settings {
@@ -146,6 +151,7 @@ impl Settings {
                 per_address: 20,
                 window: Duration::from_secs(15 * 60),
             },
+            invitation_ttl: Duration::from_secs(7 * 24 * 3600),
         })
     }
 
@@ -188,6 +194,10 @@ impl Settings {
             }
             s.workers = w;
         }
+        if !(1..=90).contains(&args.invitation_days) {
+            bail!("--invitation-days must be between 1 and 90");
+        }
+        s.invitation_ttl = Duration::from_secs(args.invitation_days * 24 * 3600);
         Ok(s)
     }
 

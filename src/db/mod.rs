@@ -217,6 +217,49 @@ where
     }
 }
 
+/// Loads the rows of a hand-written query (recursive CTEs the query builder cannot express). The
+/// SQL is written once with `?` placeholders and only text parameters; PostgreSQL gets them
+/// numbered (`$1`, `$2`, …). Keep `?` out of string literals in such SQL.
+pub fn load_sql<R>(
+    conn: &mut AnyConnection,
+    sql: &str,
+    params: &[&str],
+) -> diesel::QueryResult<Vec<R>>
+where
+    R: diesel::QueryableByName<diesel::sqlite::Sqlite>
+        + diesel::QueryableByName<diesel::pg::Pg>
+        + 'static,
+{
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::Text;
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            let mut query = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
+            for p in params {
+                query = query.bind::<Text, _>(p.to_string());
+            }
+            query.load(c)
+        }
+        AnyConnection::Postgresql(c) => {
+            let mut numbered = String::with_capacity(sql.len() + 8);
+            let mut n = 0;
+            for ch in sql.chars() {
+                if ch == '?' {
+                    n += 1;
+                    numbered.push_str(&format!("${n}"));
+                } else {
+                    numbered.push(ch);
+                }
+            }
+            let mut query = diesel::sql_query(numbered).into_boxed::<diesel::pg::Pg>();
+            for p in params {
+                query = query.bind::<Text, _>(p.to_string());
+            }
+            query.load(c)
+        }
+    }
+}
+
 /// True when the error is a violated unique constraint (used to turn races into clear answers).
 pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
     matches!(

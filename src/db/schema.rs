@@ -108,6 +108,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    access_grants (id) {
+        id -> Text,
+        origin -> Text,
+        grantee_tenant_id -> Text,
+        owner_tenant_id -> Nullable<Text>,
+        limiting_role_id -> Text,
+        status -> Text,
+        email -> Text,
+        email_key -> Text,
+        message -> Text,
+        token_hash -> Nullable<Text>,
+        invitation_expires_at -> Nullable<Timestamp>,
+        invited_by_user_id -> Nullable<Text>,
+        invited_at -> Timestamp,
+        connected_at -> Nullable<Timestamp>,
+        accepted_by_user_id -> Nullable<Text>,
+        ended_at -> Nullable<Timestamp>,
+        end_reason -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(access_grants -> roles (limiting_role_id));
 diesel::joinable!(roles -> tenants (tenant_id));
 diesel::joinable!(role_permissions -> roles (role_id));
 diesel::joinable!(memberships -> users (user_id));
@@ -125,4 +149,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     outbox,
     setup_tokens,
+    access_grants,
 );

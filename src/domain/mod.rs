@@ -1,6 +1,7 @@
 //! Pure types and rules: no database, no web.
 
 pub mod email;
+pub mod link;
 pub mod password;
 pub mod permission;
 pub mod role;
@@ -21,6 +22,11 @@ impl FieldError {
             message: message.into(),
         }
     }
+}
+
+/// A timestamp as pages and emails show it.
+pub fn when(t: &chrono::NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 /// Trims a free-text name and checks it: required, at most `max` characters, no control

@@ -15,47 +15,109 @@ pub trait EmailMessage {
     fn render(&self) -> askama::Result<Rendered>;
 }
 
+/// Declares the three askama templates of a message (subject, text, HTML under
+/// templates/emails/<dir>/, each seeing the message as `m`; askama wants the paths as literals) and implements [`EmailMessage`] for it.
+macro_rules! email_message {
+    ($message:ident, $dir:literal, $subject:literal, $text:literal, $html:literal) => {
+        const _: () = {
+            #[derive(Template)]
+            #[template(path = $subject)]
+            #[allow(dead_code)] // a subject line may need none of the fields
+            struct Subject<'a> {
+                m: &'a $message,
+            }
+            #[derive(Template)]
+            #[template(path = $text)]
+            struct Text<'a> {
+                m: &'a $message,
+            }
+            #[derive(Template)]
+            #[template(path = $html)]
+            struct Html<'a> {
+                m: &'a $message,
+            }
+            impl EmailMessage for $message {
+                fn template_name(&self) -> &'static str {
+                    $dir
+                }
+                fn render(&self) -> askama::Result<Rendered> {
+                    Ok(Rendered {
+                        subject: Subject { m: self }.render()?.trim().to_string(),
+                        text: Text { m: self }.render()?,
+                        html: Html { m: self }.render()?,
+                    })
+                }
+            }
+        };
+    };
+}
+
 /// Sent when a user's password changes, so they notice a change they did not make.
 pub struct PasswordChanged {
     pub name: String,
     pub profile_url: String,
     pub changed_at: String,
 }
+email_message!(
+    PasswordChanged,
+    "password_changed",
+    "emails/password_changed/subject.txt",
+    "emails/password_changed/body.txt",
+    "emails/password_changed/body.html"
+);
 
-#[derive(Template)]
-#[template(path = "emails/password_changed/subject.txt")]
-#[allow(dead_code)] // this subject line needs none of the fields
-struct PasswordChangedSubject<'a> {
-    m: &'a PasswordChanged,
+/// A partner asks a customer for access to their account.
+pub struct PartnerInvitation {
+    pub partner: String,
+    pub inviter: String,
+    pub access_level: String,
+    /// What the access level allows, in plain words.
+    pub allows: Vec<String>,
+    pub message: String,
+    pub expires_at: String,
+    pub accept_url: String,
 }
+email_message!(
+    PartnerInvitation,
+    "partner_invitation",
+    "emails/partner_invitation/subject.txt",
+    "emails/partner_invitation/body.txt",
+    "emails/partner_invitation/body.html"
+);
 
-#[derive(Template)]
-#[template(path = "emails/password_changed/body.txt")]
-struct PasswordChangedText<'a> {
-    m: &'a PasswordChanged,
+/// Tells the partner's inviter that the customer answered.
+pub struct PartnerInvitationAnswered {
+    pub accepted: bool,
+    pub email: String,
+    /// The customer tenant's name (accepted) or empty.
+    pub customer: String,
+    pub reason: String,
+    pub manage_url: String,
 }
+email_message!(
+    PartnerInvitationAnswered,
+    "partner_invitation_answered",
+    "emails/partner_invitation_answered/subject.txt",
+    "emails/partner_invitation_answered/body.txt",
+    "emails/partner_invitation_answered/body.html"
+);
 
-#[derive(Template)]
-#[template(path = "emails/password_changed/body.html")]
-struct PasswordChangedHtml<'a> {
-    m: &'a PasswordChanged,
+/// Tells one side that a partner link has ended.
+pub struct PartnerLinkEnded {
+    pub partner: String,
+    pub customer: String,
+    /// "the partner", "the customer" or "support staff".
+    pub ended_by: String,
+    pub reason: String,
+    pub url: String,
 }
-
-impl EmailMessage for PasswordChanged {
-    fn template_name(&self) -> &'static str {
-        "password_changed"
-    }
-    fn render(&self) -> askama::Result<Rendered> {
-        Ok(Rendered {
-            subject: PasswordChangedSubject { m: self }
-                .render()?
-                .trim()
-                .to_string(),
-            text: PasswordChangedText { m: self }.render()?,
-            html: PasswordChangedHtml { m: self }.render()?,
-        })
-    }
-}
+email_message!(
+    PartnerLinkEnded,
+    "partner_link_ended",
+    "emails/partner_link_ended/subject.txt",
+    "emails/partner_link_ended/body.txt",
+    "emails/partner_link_ended/body.html"
+);
 
 #[cfg(test)]
 mod tests {

@@ -23,6 +23,15 @@ pub mod actions {
     pub const CSRF_REFUSED: &str = "csrf.refused";
     pub const AUTHZ_REFUSED: &str = "authz.refused";
     pub const MAIL_RETRIED: &str = "mail.retried";
+    pub const LINK_INVITED: &str = "link.invited";
+    pub const LINK_RESENT: &str = "link.resent";
+    pub const LINK_ACCEPTED: &str = "link.accepted";
+    pub const LINK_DECLINED: &str = "link.declined";
+    pub const LINK_CANCELLED: &str = "link.cancelled";
+    pub const LINK_REMOVED: &str = "link.removed";
+    pub const TENANT_ENTERED: &str = "tenant.entered";
+    pub const TENANT_LEFT: &str = "tenant.left";
+    pub const TENANT_PARTNER_CHANGED: &str = "tenant.partner_changed";
 
     pub const ALL: &[&str] = &[
         SIGNIN_SUCCEEDED,
@@ -39,6 +48,15 @@ pub mod actions {
         CSRF_REFUSED,
         AUTHZ_REFUSED,
         MAIL_RETRIED,
+        LINK_INVITED,
+        LINK_RESENT,
+        LINK_ACCEPTED,
+        LINK_DECLINED,
+        LINK_CANCELLED,
+        LINK_REMOVED,
+        TENANT_ENTERED,
+        TENANT_LEFT,
+        TENANT_PARTNER_CHANGED,
     ];
 }
 
@@ -81,6 +99,10 @@ impl Event {
     }
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = detail.into();
+        self
+    }
+    pub fn grant(mut self, grant_id: impl Into<String>) -> Self {
+        self.grant_id = Some(grant_id.into());
         self
     }
     pub fn ip(mut self, ip: Option<String>) -> Self {

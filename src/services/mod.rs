@@ -1,6 +1,7 @@
 //! One module per capability: transactions and rules, used by the pages, the API and the CLI.
 
 pub mod audit;
+pub mod links;
 pub mod outbox;
 pub mod sessions;
 pub mod setup;

@@ -3,6 +3,7 @@
 mod common;
 
 mod auth;
+mod authz;
 mod cli;
 mod csrf;
 mod mail;

@@ -71,10 +71,7 @@ pub fn local_path(next: Option<&str>) -> String {
     }
 }
 
-/// Chronological timestamps as shown on pages.
-pub fn when(t: &chrono::NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
+pub use crate::domain::when;
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,298 @@
+//! The one authorization function (DESIGN §3): "may user U do permission P on tenant T?", with
+//! the path that allowed it. Every page, fragment, form post and API call asks here; handlers
+//! never test role names or flags themselves.
+//!
+//! Effective permissions of U on T are the union of
+//! 1. roles: U's memberships in roles defined at T (applying to "this account" or "this account
+//!    and sub-accounts") or at an ancestor of T (applying to "this account and sub-accounts" or
+//!    "only sub-accounts");
+//! 2. grants: for each connected grant owned by T, U's rule-1 permissions on the grantee
+//!    intersected with the grant's limiting role. Grants never chain.
+//!
+//! Each rule is one query (a recursive CTE up the tree), so depth costs no extra round trips.
+
+use crate::db::{AnyConnection, load_sql};
+use crate::domain::permission::Permission;
+use crate::services::{ServiceError, ServiceResult};
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Text};
+use std::collections::BTreeSet;
+
+/// How a set of permissions reached the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// A role the user holds in the tenant itself or in an ancestor.
+    Role {
+        role: String,
+        /// Where the role is defined.
+        tenant: String,
+        /// True when the role is defined in an ancestor and flows down.
+        inherited: bool,
+    },
+    /// A role the user holds in a grantee tenant, through a grant owned by this tenant.
+    Grant {
+        grant_id: String,
+        origin: String,
+        role: String,
+        /// The tenant where the user's role is defined (the grantee or one of its ancestors).
+        tenant: String,
+        grantee: String,
+        limiting_role: String,
+    },
+}
+
+impl Via {
+    /// One line a partner admin understands, e.g. "Administrator in Betty's MSP → partner link to
+    /// Wayne Enterprises, limited to Operator".
+    pub fn explain(&self, target: &str) -> String {
+        match self {
+            Via::Role {
+                role,
+                tenant,
+                inherited: false,
+            } => format!("{role} in {tenant}"),
+            Via::Role { role, tenant, .. } => {
+                format!("{role} in {tenant}, which applies to its sub-accounts")
+            }
+            Via::Grant {
+                origin,
+                role,
+                tenant,
+                limiting_role,
+                ..
+            } => {
+                let kind = if origin == "share" {
+                    "account share"
+                } else {
+                    "partner link"
+                };
+                format!("{role} in {tenant} → {kind} to {target}, limited to {limiting_role}")
+            }
+        }
+    }
+
+    pub fn grant_id(&self) -> Option<&str> {
+        match self {
+            Via::Grant { grant_id, .. } => Some(grant_id),
+            Via::Role { .. } => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Path {
+    pub via: Via,
+    pub permissions: BTreeSet<Permission>,
+}
+
+/// Everything a user may do on one tenant, and why.
+#[derive(Debug, Clone, Default)]
+pub struct Access {
+    pub tenant_id: String,
+    pub tenant_name: String,
+    pub paths: Vec<Path>,
+}
+
+impl Access {
+    pub fn allows(&self, permission: Permission) -> bool {
+        self.paths
+            .iter()
+            .any(|p| p.permissions.contains(&permission))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.paths.iter().all(|p| p.permissions.is_empty())
+    }
+
+    pub fn permissions(&self) -> BTreeSet<Permission> {
+        self.paths
+            .iter()
+            .flat_map(|p| p.permissions.iter().copied())
+            .collect()
+    }
+
+    /// Why the user may do `permission` here, one line per path that allows it.
+    pub fn explain(&self, permission: Permission) -> Vec<String> {
+        self.paths
+            .iter()
+            .filter(|p| p.permissions.contains(&permission))
+            .map(|p| p.via.explain(&self.tenant_name))
+            .collect()
+    }
+
+    /// The grant a user works through when it is their only way in (a partner inside a customer
+    /// tenant); audit events record it.
+    pub fn only_grant(&self) -> Option<&str> {
+        let mut grants = self.paths.iter().map(|p| p.via.grant_id());
+        let first = grants.next()??;
+        grants.all(|g| g == Some(first)).then_some(first)
+    }
+
+    /// Succeeds when `permission` is allowed. A tenant the user cannot see at all answers
+    /// NotFound, so ids of other tenants reveal nothing; a visible one answers Forbidden.
+    pub fn require(&self, permission: Permission) -> ServiceResult<&Self> {
+        if self.allows(permission) {
+            Ok(self)
+        } else if self.is_empty() {
+            Err(ServiceError::NotFound)
+        } else {
+            Err(ServiceError::Forbidden)
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct TenantName {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+#[derive(QueryableByName)]
+struct RoleRow {
+    #[diesel(sql_type = Text)]
+    role_name: String,
+    #[diesel(sql_type = Text)]
+    tenant_name: String,
+    #[diesel(sql_type = BigInt)]
+    depth: i64,
+    #[diesel(sql_type = Text)]
+    permission: String,
+}
+
+#[derive(QueryableByName)]
+struct GrantRow {
+    #[diesel(sql_type = Text)]
+    grant_id: String,
+    #[diesel(sql_type = Text)]
+    origin: String,
+    #[diesel(sql_type = Text)]
+    grantee_name: String,
+    #[diesel(sql_type = Text)]
+    limiting_role_name: String,
+    #[diesel(sql_type = Text)]
+    role_name: String,
+    #[diesel(sql_type = Text)]
+    tenant_name: String,
+    #[diesel(sql_type = Text)]
+    permission: String,
+}
+
+/// Where a role defined at distance `depth` above the tenant applies.
+const SCOPE: &str = "((chain.depth = 0 AND r.applies_to IN ('this', 'this_and_sub')) \
+     OR (chain.depth > 0 AND r.applies_to IN ('this_and_sub', 'sub_only')))";
+
+fn roles_sql() -> String {
+    format!(
+        "WITH RECURSIVE chain(id, depth) AS ( \
+           SELECT id, CAST(0 AS BIGINT) FROM tenants WHERE id = ? \
+           UNION ALL \
+           SELECT t.parent_id, chain.depth + 1 FROM chain JOIN tenants t ON t.id = chain.id \
+           WHERE t.parent_id IS NOT NULL) \
+         SELECT r.name AS role_name, d.name AS tenant_name, chain.depth AS depth, \
+                rp.permission AS permission \
+         FROM chain \
+         JOIN memberships m ON m.tenant_id = chain.id \
+         JOIN roles r ON r.id = m.role_id \
+         JOIN tenants d ON d.id = chain.id \
+         JOIN role_permissions rp ON rp.role_id = r.id \
+         WHERE m.user_id = ? AND {SCOPE} \
+         ORDER BY chain.depth, r.name, rp.permission"
+    )
+}
+
+fn grants_sql() -> String {
+    format!(
+        "WITH RECURSIVE g AS ( \
+           SELECT id AS grant_id, origin, grantee_tenant_id, limiting_role_id FROM access_grants \
+           WHERE owner_tenant_id = ? AND status = 'connected'), \
+         chain(grant_id, id, depth) AS ( \
+           SELECT grant_id, grantee_tenant_id, CAST(0 AS BIGINT) FROM g \
+           UNION ALL \
+           SELECT chain.grant_id, t.parent_id, chain.depth + 1 FROM chain \
+           JOIN tenants t ON t.id = chain.id WHERE t.parent_id IS NOT NULL) \
+         SELECT g.grant_id AS grant_id, g.origin AS origin, gt.name AS grantee_name, \
+                lr.name AS limiting_role_name, r.name AS role_name, \
+                d.name AS tenant_name, rp.permission AS permission \
+         FROM chain \
+         JOIN g ON g.grant_id = chain.grant_id \
+         JOIN memberships m ON m.tenant_id = chain.id \
+         JOIN roles r ON r.id = m.role_id \
+         JOIN tenants d ON d.id = chain.id \
+         JOIN tenants gt ON gt.id = g.grantee_tenant_id \
+         JOIN roles lr ON lr.id = g.limiting_role_id \
+         JOIN role_permissions rp ON rp.role_id = r.id \
+         JOIN role_permissions lp ON lp.role_id = g.limiting_role_id AND lp.permission = rp.permission \
+         WHERE m.user_id = ? AND {SCOPE} \
+         ORDER BY g.grant_id, chain.depth, r.name, rp.permission"
+    )
+}
+
+/// Adds a permission to the path keyed by `via`, creating the path on first sight.
+fn add(paths: &mut Vec<Path>, via: Via, permission: &str) {
+    // Permissions the code no longer knows are ignored rather than failing the request.
+    let Ok(permission) = permission.parse::<Permission>() else {
+        return;
+    };
+    match paths.iter_mut().find(|p| p.via == via) {
+        Some(path) => {
+            path.permissions.insert(permission);
+        }
+        None => paths.push(Path {
+            via,
+            permissions: BTreeSet::from([permission]),
+        }),
+    }
+}
+
+/// Everything `user_id` may do on `tenant_id`, with the paths. Three queries whatever the depth
+/// of the tree or the number of grants.
+pub fn access(conn: &mut AnyConnection, user_id: &str, tenant_id: &str) -> ServiceResult<Access> {
+    let names: Vec<TenantName> =
+        load_sql(conn, "SELECT name FROM tenants WHERE id = ?", &[tenant_id])?;
+    let Some(TenantName { name: tenant_name }) = names.into_iter().next() else {
+        return Ok(Access {
+            tenant_id: tenant_id.to_string(),
+            ..Access::default()
+        });
+    };
+    let mut paths = Vec::new();
+    let roles: Vec<RoleRow> = load_sql(conn, &roles_sql(), &[tenant_id, user_id])?;
+    for row in roles {
+        let via = Via::Role {
+            role: row.role_name,
+            tenant: row.tenant_name,
+            inherited: row.depth > 0,
+        };
+        add(&mut paths, via, &row.permission);
+    }
+    let grants: Vec<GrantRow> = load_sql(conn, &grants_sql(), &[tenant_id, user_id])?;
+    for row in grants {
+        let via = Via::Grant {
+            grant_id: row.grant_id,
+            origin: row.origin,
+            role: row.role_name,
+            tenant: row.tenant_name,
+            grantee: row.grantee_name,
+            limiting_role: row.limiting_role_name,
+        };
+        add(&mut paths, via, &row.permission);
+    }
+    Ok(Access {
+        tenant_id: tenant_id.to_string(),
+        tenant_name,
+        paths,
+    })
+}
+
+/// The access of `user_id` on `tenant_id` when it allows `permission`; NotFound or Forbidden
+/// otherwise (see [`Access::require`]).
+pub fn require(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    tenant_id: &str,
+    permission: Permission,
+) -> ServiceResult<Access> {
+    let access = access(conn, user_id, tenant_id)?;
+    access.require(permission)?;
+    Ok(access)
+}
