@@ -273,6 +273,25 @@ fn demo_loads_once_and_prints_the_sign_ins() {
             .unwrap()
             .is_some()
     );
+    // Betty's Account Management shows customers in every status.
+    let betty_admin =
+        liaison::services::users::find_by_email(&mut conn, "betty@bettys-msp.example")
+            .unwrap()
+            .unwrap();
+    for status in liaison::domain::link::LinkStatus::LISTED {
+        let filter = liaison::services::links::LinkFilter {
+            status: Some(status),
+            ..Default::default()
+        };
+        let page =
+            liaison::services::links::list_for_partner(&mut conn, &betty_admin, &betty.id, &filter)
+                .unwrap();
+        assert!(
+            !page.rows.is_empty(),
+            "the demo has a {} link",
+            status.label()
+        );
+    }
 }
 
 /// Kills the child process when the test ends, whatever happens.

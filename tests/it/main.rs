@@ -6,6 +6,7 @@ mod auth;
 mod authz;
 mod cli;
 mod csrf;
+mod link_races;
 mod mail;
 mod pages;
 mod profile;

@@ -1,0 +1,158 @@
+//! Races on partner links, settled by the database: one connected partner per customer tenant,
+//! and one accept per token.
+
+use crate::authz::emailed_token;
+use crate::common::TestApp;
+use liaison::services::ServiceError;
+use liaison::services::links::{self, ALREADY_LINKED, AcceptInto, InvitationKey, Invite};
+use liaison::services::tenants::{self, NewTenant};
+use std::sync::Barrier;
+
+const RACERS: usize = 20;
+
+fn partner(app: &TestApp, i: usize) -> (liaison::services::users::User, String) {
+    let email = format!("admin{i}@partner{i}.example");
+    let user = app.create_user(&email, false);
+    let tenant = tenants::create(
+        &mut app.conn(),
+        NewTenant {
+            name: &format!("Partner {i}"),
+            is_partner: true,
+            parent_id: None,
+            owner_email: &email,
+        },
+        None,
+    )
+    .unwrap();
+    (user, tenant.id)
+}
+
+fn invite(app: &TestApp, user: &liaison::services::users::User, partner_id: &str, email: &str) {
+    let level = links::access_levels(&mut app.conn(), partner_id).unwrap()[1]
+        .role_id
+        .clone();
+    links::invite(
+        &mut app.conn(),
+        &app.settings,
+        user,
+        partner_id,
+        Invite {
+            email,
+            access_level: &level,
+            message: "",
+        },
+    )
+    .unwrap();
+}
+
+fn connected_links(app: &TestApp) -> i64 {
+    app.count("access_grants WHERE status = 'connected'")
+}
+
+#[test]
+fn one_customer_accepting_twenty_partners_at_once_connects_exactly_one() {
+    let app = TestApp::start();
+    let bruce = app.create_user("bruce@wayne.example", false);
+    let wayne = tenants::create(
+        &mut app.conn(),
+        NewTenant {
+            name: "Wayne Enterprises",
+            is_partner: false,
+            parent_id: None,
+            owner_email: "bruce@wayne.example",
+        },
+        None,
+    )
+    .unwrap();
+    let mut tokens = Vec::new();
+    for i in 0..RACERS {
+        let (user, partner_id) = partner(&app, i);
+        invite(&app, &user, &partner_id, "bruce@wayne.example");
+        tokens.push(emailed_token(&app, "bruce@wayne.example"));
+    }
+    let pool = liaison::db::pool(&app.settings.database, RACERS as u32).unwrap();
+    let barrier = Barrier::new(RACERS);
+    let results: Vec<Result<links::Accepted, ServiceError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = tokens
+            .iter()
+            .map(|token| {
+                let (pool, barrier, bruce, wayne, settings) =
+                    (&pool, &barrier, &bruce, &wayne, &app.settings);
+                s.spawn(move || {
+                    let mut conn = pool.get().unwrap();
+                    barrier.wait();
+                    links::accept(
+                        &mut conn,
+                        settings,
+                        bruce,
+                        InvitationKey::Token(token),
+                        AcceptInto::Existing(&wayne.id),
+                    )
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    for err in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert!(
+            matches!(err, ServiceError::Conflict(m) if m == ALREADY_LINKED),
+            "every other accept gets the message: {err:?}"
+        );
+    }
+    assert_eq!(connected_links(&app), 1);
+    assert_eq!(
+        app.count("access_grants WHERE status = 'pending'"),
+        RACERS as i64 - 1
+    );
+}
+
+#[test]
+fn twenty_parallel_accepts_of_one_token_succeed_once() {
+    let app = TestApp::start();
+    let (betty, msp) = partner(&app, 0);
+    let bruce = app.create_user("bruce@wayne.example", false);
+    invite(&app, &betty, &msp, "bruce@wayne.example");
+    let token = emailed_token(&app, "bruce@wayne.example");
+    let pool = liaison::db::pool(&app.settings.database, RACERS as u32).unwrap();
+    let barrier = Barrier::new(RACERS);
+    let results: Vec<Result<links::Accepted, ServiceError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..RACERS)
+            .map(|i| {
+                let (pool, barrier, bruce, token, settings) =
+                    (&pool, &barrier, &bruce, &token, &app.settings);
+                s.spawn(move || {
+                    let mut conn = pool.get().unwrap();
+                    let name = format!("Wayne {i}");
+                    barrier.wait();
+                    links::accept(
+                        &mut conn,
+                        settings,
+                        bruce,
+                        InvitationKey::Token(token),
+                        AcceptInto::New(&name),
+                    )
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    for err in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert!(
+            matches!(err, ServiceError::Conflict(m) if m.contains("already")),
+            "the others are told it was answered: {err:?}"
+        );
+    }
+    assert_eq!(connected_links(&app), 1);
+    // The losing accepts created no tenant: each ran in a transaction that rolled back.
+    assert_eq!(app.count("tenants WHERE name LIKE 'Wayne %'"), 1);
+}
