@@ -31,6 +31,7 @@ CREATE UNIQUE INDEX access_grants_one_pending ON access_grants(grantee_tenant_id
     WHERE status = 'pending' AND origin = 'partner_link';
 -- Account Management: a partner's links by status, newest first (ids are UUIDv7).
 CREATE INDEX access_grants_grantee ON access_grants(grantee_tenant_id, origin, status, id);
+CREATE INDEX access_grants_grantee_recent ON access_grants(grantee_tenant_id, id);
 CREATE INDEX access_grants_grantee_email ON access_grants(grantee_tenant_id, email_key);
 -- The authorization function: the active grants on a tenant.
 CREATE INDEX access_grants_owner ON access_grants(owner_tenant_id, status);
