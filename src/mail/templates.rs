@@ -136,4 +136,35 @@ mod tests {
         assert!(r.html.contains("&#60;b&#62;Bruce") || r.html.contains("&lt;b&gt;Bruce"));
         assert!(r.html.contains("https://portal.example/profile"));
     }
+
+    #[test]
+    fn the_invitation_says_who_what_until_when_and_links_once() {
+        let m = PartnerInvitation {
+            partner: "Betty's <MSP>".into(),
+            inviter: "Betty".into(),
+            access_level: "Operator".into(),
+            allows: vec!["See linked customer accounts".into()],
+            message: "<script>alert(1)</script>".into(),
+            expires_at: "2026-12-02 10:00 UTC".into(),
+            accept_url: "https://portal.example/invitations/abc".into(),
+        };
+        let r = m.render().unwrap();
+        assert_eq!(r.subject, "Betty's <MSP> asks for access to your account");
+        for part in [&r.text, &r.html] {
+            assert!(part.contains("Operator"));
+            assert!(part.contains("See linked customer accounts"));
+            assert!(part.contains("2026-12-02 10:00 UTC"));
+            assert!(part.contains("Accept and Login"));
+            assert_eq!(
+                part.matches("https://portal.example/invitations/abc")
+                    .count(),
+                1
+            );
+        }
+        assert!(
+            !r.html.contains("<script>"),
+            "the partner's message is escaped"
+        );
+        assert!(!r.html.contains("<MSP>"));
+    }
 }
