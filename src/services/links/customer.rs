@@ -354,8 +354,9 @@ pub fn remove_partner(
     link_id: &str,
     reason: &str,
 ) -> ServiceResult<LinkRow> {
-    let reason = required_reason("reason", reason)?;
+    // Another tenant's ids answer NotFound before anything about the input is said.
     require_own_admin(conn, user, customer_id)?;
+    let reason = required_reason("reason", reason)?;
     write_transaction(conn, |c| {
         let link = match connected_link(c, customer_id)? {
             Some(link) if link.id == link_id => link,
