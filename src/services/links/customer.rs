@@ -117,6 +117,10 @@ fn open_invitation_for(
     key: InvitationKey<'_>,
 ) -> ServiceResult<Invitation> {
     let invitation = invitation(conn, key)?;
+    // By id (from the Partner access page) only the invited person learns anything about it.
+    if matches!(key, InvitationKey::Id(_)) && !invitation.is_for(user) {
+        return Err(ServiceError::NotFound);
+    }
     if let Some(why) = invitation.closed_because() {
         return Err(ServiceError::Conflict(why.into()));
     }

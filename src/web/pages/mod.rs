@@ -3,6 +3,8 @@
 pub mod auth;
 pub mod devmail;
 pub mod home;
+pub mod invitations;
+pub mod partner_access;
 pub mod profile;
 pub mod setup;
 pub mod staff;
