@@ -126,6 +126,7 @@ pub fn app(
         .configure(routes)
         .configure(pages::invitations::routes)
         .configure(pages::partner_access::routes)
+        .configure(pages::staff_links::routes)
         .default_service(web::to(pages::not_found))
         .wrap(ErrorHandlers::new().default_handler(errors::render_error_page))
         .wrap(from_fn(csrf::protect))

@@ -8,6 +8,7 @@ pub mod partner_access;
 pub mod profile;
 pub mod setup;
 pub mod staff;
+pub mod staff_links;
 
 use super::AppError;
 use crate::domain::FieldError;
