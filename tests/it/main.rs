@@ -6,6 +6,8 @@ mod auth;
 mod authz;
 mod cli;
 mod csrf;
+mod invitation_refusals;
+mod invitations;
 mod mail;
 mod pages;
 mod profile;
