@@ -10,6 +10,7 @@ mod invitation_refusals;
 mod invitations;
 mod mail;
 mod pages;
+mod partner_access;
 mod profile;
 mod sessions;
 mod setup;
