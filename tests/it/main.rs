@@ -15,3 +15,4 @@ mod profile;
 mod sessions;
 mod setup;
 mod staff;
+mod staff_links;
