@@ -233,3 +233,70 @@ pub fn count_for_ip(
         .count()
         .get_result(conn)?)
 }
+
+/// At most this many grants of a tenant are followed into the Activity page (a tenant owns few).
+const MAX_GRANTS_FOLLOWED: i64 = 200;
+
+/// A tenant's activity, newest first, `limit` a page: its own events, and those filed through
+/// the grants it owns (a link's lifecycle, and what a partner did inside). Each part is one
+/// indexed query with a limit, merged here, so a page costs a few bounded reads.
+pub fn list_for_tenant(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    before: Option<&str>,
+    limit: i64,
+) -> ServiceResult<AuditPage> {
+    use crate::db::schema::access_grants;
+    let grants: Vec<String> = access_grants::table
+        .filter(access_grants::owner_tenant_id.eq(tenant_id))
+        .order(access_grants::id.desc())
+        .limit(MAX_GRANTS_FOLLOWED)
+        .select(access_grants::id)
+        .load(conn)?;
+    let page = |conn: &mut AnyConnection, by_grant: Option<&str>| -> ServiceResult<Vec<AuditRow>> {
+        let mut query = audit_events::table
+            .select(AuditRow::as_select())
+            .into_boxed();
+        query = match by_grant {
+            Some(grant) => query.filter(audit_events::grant_id.eq(grant.to_string())),
+            None => query.filter(audit_events::tenant_id.eq(tenant_id.to_string())),
+        };
+        if let Some(before) = before {
+            query = query.filter(audit_events::id.lt(before.to_string()));
+        }
+        Ok(query
+            .order(audit_events::id.desc())
+            .limit(limit + 1)
+            .load(conn)?)
+    };
+    let mut rows = page(conn, None)?;
+    for grant in &grants {
+        rows.extend(page(conn, Some(grant))?);
+    }
+    rows.sort_by(|a, b| b.id.cmp(&a.id));
+    rows.dedup_by(|a, b| a.id == b.id);
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.id.clone())
+    } else {
+        None
+    };
+    Ok(AuditPage { rows, next })
+}
+
+/// The Activity page of a tenant, for those with `audit.view` on it.
+pub fn activity(
+    conn: &mut AnyConnection,
+    user: &super::users::User,
+    tenant_id: &str,
+    before: Option<&str>,
+) -> ServiceResult<(crate::authz::Access, AuditPage)> {
+    let access = crate::authz::require(
+        conn,
+        &user.id,
+        tenant_id,
+        crate::domain::permission::Permission::AuditView,
+    )?;
+    let page = list_for_tenant(conn, tenant_id, before, 50)?;
+    Ok((access, page))
+}

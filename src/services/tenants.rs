@@ -191,3 +191,100 @@ pub fn memberships_of(
         .map(|(tenant, role_name)| MembershipView { tenant, role_name })
         .collect())
 }
+
+/// The tenants a user administers directly (their own roles give them `tenant.manage`), where an
+/// invitation can be accepted: by name, at most `limit`.
+pub fn administered_by(
+    conn: &mut AnyConnection,
+    user: &users::User,
+    limit: i64,
+) -> ServiceResult<Vec<Tenant>> {
+    let mut tenants: Vec<Tenant> = Vec::new();
+    for m in memberships_of(conn, &user.id, limit)? {
+        if tenants.iter().any(|t| t.id == m.tenant.id) {
+            continue;
+        }
+        if super::links::may_connect(conn, user, &m.tenant.id)? {
+            tenants.push(m.tenant);
+        }
+    }
+    Ok(tenants)
+}
+
+pub const PAGE_SIZE: i64 = 50;
+
+pub struct TenantPage {
+    pub rows: Vec<Tenant>,
+    /// The cursor (a name key) of the next page, if there is one.
+    pub next: Option<String>,
+}
+
+fn require_staff(user: &users::User) -> ServiceResult<()> {
+    if user.is_staff {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden)
+    }
+}
+
+/// Every tenant by name for support staff, 50 a page; `search` matches the start of the name,
+/// `after` is the name key the previous page ended with.
+pub fn list_for_staff(
+    conn: &mut AnyConnection,
+    staff: &users::User,
+    search: Option<&str>,
+    after: Option<&str>,
+) -> ServiceResult<TenantPage> {
+    require_staff(staff)?;
+    let mut query = tenants::table.select(Tenant::as_select()).into_boxed();
+    if let Some(search) = search {
+        let pattern = audit::like_prefix(&search.trim().to_lowercase());
+        query = query.filter(tenants::name_key.like(pattern).escape('\\'));
+    }
+    if let Some(after) = after {
+        query = query.filter(tenants::name_key.gt(after.to_string()));
+    }
+    let mut rows: Vec<Tenant> = query
+        .order(tenants::name_key.asc())
+        .limit(PAGE_SIZE + 1)
+        .load(conn)?;
+    let next = if rows.len() as i64 > PAGE_SIZE {
+        rows.truncate(PAGE_SIZE as usize);
+        rows.last().map(|t| t.name.to_lowercase())
+    } else {
+        None
+    };
+    Ok(TenantPage { rows, next })
+}
+
+/// Support staff give or take the partner entitlement; audited. Unchanged values change nothing.
+pub fn set_partner(
+    conn: &mut AnyConnection,
+    staff: &users::User,
+    tenant_id: &str,
+    is_partner: bool,
+) -> ServiceResult<Tenant> {
+    require_staff(staff)?;
+    write_transaction(conn, |c| {
+        let tenant = find(c, tenant_id)?.ok_or(ServiceError::NotFound)?;
+        if tenant.is_partner == is_partner {
+            return Ok(tenant);
+        }
+        diesel::update(tenants::table.find(tenant_id))
+            .set(tenants::is_partner.eq(is_partner))
+            .execute(c)?;
+        audit::record(
+            c,
+            Event::new(actions::TENANT_PARTNER_CHANGED)
+                .actor(Some(staff.actor()))
+                .tenant(tenant_id)
+                .subject(tenant.name.clone())
+                .detail(if is_partner {
+                    "partner entitlement given"
+                } else {
+                    "partner entitlement taken away"
+                }),
+        )?;
+        find(c, tenant_id)?.ok_or(ServiceError::NotFound)
+    })
+}

@@ -108,7 +108,7 @@ async fn refuse(req: &ServiceRequest, cross_site: bool) {
     let detail = format!(
         "{} {}{}",
         req.method(),
-        req.path(),
+        super::security::mask_path(req.path()),
         if cross_site { " (cross-site)" } else { "" }
     );
     let result = state

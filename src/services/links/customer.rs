@@ -117,6 +117,10 @@ fn open_invitation_for(
     key: InvitationKey<'_>,
 ) -> ServiceResult<Invitation> {
     let invitation = invitation(conn, key)?;
+    // By id (from the Partner access page) only the invited person learns anything about it.
+    if matches!(key, InvitationKey::Id(_)) && !invitation.is_for(user) {
+        return Err(ServiceError::NotFound);
+    }
     if let Some(why) = invitation.closed_because() {
         return Err(ServiceError::Conflict(why.into()));
     }
@@ -354,8 +358,9 @@ pub fn remove_partner(
     link_id: &str,
     reason: &str,
 ) -> ServiceResult<LinkRow> {
-    let reason = required_reason("reason", reason)?;
+    // Another tenant's ids answer NotFound before anything about the input is said.
     require_own_admin(conn, user, customer_id)?;
+    let reason = required_reason("reason", reason)?;
     write_transaction(conn, |c| {
         let link = match connected_link(c, customer_id)? {
             Some(link) if link.id == link_id => link,

@@ -4,6 +4,7 @@ use super::{local_path, render, render_status, see_other};
 use crate::services::audit::{self, Event, actions};
 use crate::services::sessions;
 use crate::services::signin::{self, SigninOutcome};
+use crate::services::users::User;
 use crate::web::extract::{SIGNED_IN_AT, client_ip, load_user};
 use crate::web::layout::{Layout, flash};
 use crate::web::{AppError, AppState, csrf};
@@ -87,15 +88,7 @@ pub async fn signin(
         .await?;
     let (status, error) = match outcome {
         SigninOutcome::SignedIn(user) => {
-            // A fresh session id at sign-in defeats session fixation; a fresh CSRF token too.
-            session.renew();
-            session
-                .insert(sessions::USER_KEY, &user.id)
-                .map_err(|e| AppError::internal(e.into()))?;
-            session
-                .insert(SIGNED_IN_AT, chrono::Utc::now().timestamp())
-                .map_err(|e| AppError::internal(e.into()))?;
-            csrf::rotate(&session);
+            start_session(&session, &user)?;
             flash(&session, "success", format!("Signed in as {}.", user.email));
             return Ok(see_other(&next));
         }
@@ -121,6 +114,20 @@ pub async fn signin(
         },
         status,
     )
+}
+
+/// Signs `user` in on this session: a fresh session id defeats session fixation, a fresh CSRF
+/// token makes a token seen before sign-in worthless. Shared by every way of signing in.
+pub fn start_session(session: &Session, user: &User) -> Result<(), AppError> {
+    session.renew();
+    session
+        .insert(sessions::USER_KEY, &user.id)
+        .map_err(|e| AppError::internal(e.into()))?;
+    session
+        .insert(SIGNED_IN_AT, chrono::Utc::now().timestamp())
+        .map_err(|e| AppError::internal(e.into()))?;
+    csrf::rotate(session);
+    Ok(())
 }
 
 pub async fn signout(

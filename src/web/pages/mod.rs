@@ -3,9 +3,12 @@
 pub mod auth;
 pub mod devmail;
 pub mod home;
+pub mod invitations;
+pub mod partner_access;
 pub mod profile;
 pub mod setup;
 pub mod staff;
+pub mod staff_links;
 
 use super::AppError;
 use crate::domain::FieldError;
