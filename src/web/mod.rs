@@ -124,6 +124,8 @@ pub fn app(
         .app_data(web::Data::new(state))
         .app_data(web::FormConfig::default().limit(FORM_LIMIT))
         .configure(routes)
+        .configure(pages::customers::routes)
+        .configure(pages::accounts::routes)
         .default_service(web::to(pages::not_found))
         .wrap(ErrorHandlers::new().default_handler(errors::render_error_page))
         .wrap(from_fn(csrf::protect))
