@@ -203,12 +203,8 @@ impl Layout {
                 partner: a.partner,
                 access_level: a.access_level,
             }),
-            customers_nav: user.and_then(|_| {
-                session
-                    .get::<String>(CUSTOMERS_NAV_KEY)
-                    .ok()
-                    .flatten()
-            }),
+            customers_nav: user
+                .and_then(|_| session.get::<String>(CUSTOMERS_NAV_KEY).ok().flatten()),
         }
     }
 }

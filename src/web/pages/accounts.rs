@@ -125,5 +125,8 @@ pub async fn leave(
         "success",
         format!("You are back in {}.", acting.partner),
     );
-    Ok(see_other(&format!("/accounts/{}/customers", acting.partner_id)))
+    Ok(see_other(&format!(
+        "/accounts/{}/customers",
+        acting.partner_id
+    )))
 }

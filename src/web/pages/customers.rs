@@ -120,8 +120,8 @@ pub async fn list(
     let query = query.into_inner();
     let status = LinkStatus::parse(query.status.trim()).filter(|s| LinkStatus::LISTED.contains(s));
     let q: String = query.q.trim().chars().take(254).collect();
-    let before: Option<String> = Some(query.before.trim().chars().take(64).collect::<String>())
-        .filter(|b| !b.is_empty());
+    let before: Option<String> =
+        Some(query.before.trim().chars().take(64).collect::<String>()).filter(|b| !b.is_empty());
     let filter = LinkFilter {
         status,
         search: Some(q.clone()).filter(|q| !q.is_empty()),
@@ -192,13 +192,7 @@ pub async fn row(
             Ok((ctx, links::get_for_partner(c, &user, &tenant_id, &link_id)?))
         })
         .await?;
-    fragment(
-        &RowFragment {
-            ctx,
-            r: row.into(),
-        },
-        StatusCode::OK,
-    )
+    fragment(&RowFragment { ctx, r: row.into() }, StatusCode::OK)
 }
 
 pub async fn resend(

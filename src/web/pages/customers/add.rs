@@ -78,7 +78,7 @@ pub async fn new_form(
 }
 
 enum Added {
-    Sent(Ctx, links::LinkRow),
+    Sent(Box<(Ctx, links::LinkRow)>),
     Rejected {
         partner: String,
         errors: Vec<crate::domain::FieldError>,
@@ -113,7 +113,7 @@ pub async fn create(
                 message: &message,
             };
             match links::invite(c, &settings, &u, &t, input) {
-                Ok(row) => Ok(Added::Sent(ctx, row)),
+                Ok(row) => Ok(Added::Sent(Box::new((ctx, row)))),
                 Err(ServiceError::Invalid(errors)) => {
                     let pending = if errors.iter().any(|e| e.field == "email") {
                         links::pending_to(c, &t, &email)?
@@ -132,7 +132,8 @@ pub async fn create(
         })
         .await?;
     match outcome {
-        Added::Sent(ctx, row) => {
+        Added::Sent(sent) => {
+            let (ctx, row) = *sent;
             let message = format!("Invitation sent to {}.", row.link.email);
             if wants_fragment(&req) {
                 let page = Changed {
