@@ -165,6 +165,54 @@ pub fn find_by_name(conn: &mut AnyConnection, name: &str) -> ServiceResult<Optio
         .optional()?)
 }
 
+/// The sub-accounts of a tenant by name, at most `limit` (indexed by parent and name).
+pub fn children(
+    conn: &mut AnyConnection,
+    parent_id: &str,
+    limit: i64,
+) -> ServiceResult<Vec<Tenant>> {
+    Ok(tenants::table
+        .filter(tenants::parent_id.eq(parent_id))
+        .order(tenants::name_key.asc())
+        .limit(limit)
+        .select(Tenant::as_select())
+        .load(conn)?)
+}
+
+/// The partner connected to a tenant, if any: its name and the access level it holds.
+pub fn connected_partner(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+) -> ServiceResult<Option<(String, String)>> {
+    use crate::db::schema::access_grants;
+    Ok(access_grants::table
+        .inner_join(tenants::table.on(tenants::id.eq(access_grants::grantee_tenant_id)))
+        .inner_join(roles::table.on(roles::id.eq(access_grants::limiting_role_id)))
+        .filter(access_grants::owner_tenant_id.eq(tenant_id))
+        .filter(access_grants::status.eq("connected"))
+        .filter(access_grants::origin.eq(super::links::ORIGIN))
+        .select((tenants::name, roles::name))
+        .first(conn)
+        .optional()?)
+}
+
+/// Partner tenants the user belongs to directly, at most `limit` (for the navigation).
+pub fn partner_memberships(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    limit: i64,
+) -> ServiceResult<Vec<String>> {
+    Ok(memberships::table
+        .inner_join(tenants::table)
+        .filter(memberships::user_id.eq(user_id))
+        .filter(tenants::is_partner.eq(true))
+        .select(tenants::id)
+        .distinct()
+        .order(tenants::id.asc())
+        .limit(limit)
+        .load(conn)?)
+}
+
 /// A tenant a user belongs to directly, with the role that makes it so.
 #[derive(Debug, Clone)]
 pub struct MembershipView {

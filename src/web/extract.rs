@@ -1,9 +1,9 @@
 //! Extractors: the signed-in user (checked on every request), staff, and the client address.
 
-use super::{AppError, AppState};
+use super::{AppError, AppState, layout};
 use crate::config::Settings;
 use crate::services::audit::{self, Event, actions};
-use crate::services::{sessions, users};
+use crate::services::{links, sessions, users};
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
@@ -54,7 +54,9 @@ fn next_of(req: &HttpRequest) -> String {
 }
 
 /// Loads the session's user; ends the session when the user is gone, disabled, or the absolute
-/// limit has passed.
+/// limit has passed. In the same database round trip it re-checks the acting context (a partner
+/// user inside a customer tenant), dropping it at once when the link has ended, and works out the
+/// Account Management item of the navigation; `Layout::new` reads both from the session.
 pub async fn load_user(
     req: &HttpRequest,
     session: &Session,
@@ -69,9 +71,43 @@ pub async fn load_user(
         session.purge();
         return Ok(None);
     }
-    let user = state.db(move |c| users::find(c, &user_id)).await?;
-    match user {
-        Some(user) if !user.is_disabled() => Ok(Some(user)),
+    let acting = layout::acting(session);
+    let ids = acting
+        .as_ref()
+        .map(|a| (a.customer_id.clone(), a.link_id.clone()));
+    let loaded = state
+        .db(move |c| {
+            let Some(user) = users::find(c, &user_id)? else {
+                return Ok(None);
+            };
+            if user.is_disabled() {
+                return Ok(Some((user, None, None)));
+            }
+            let inside = match ids {
+                Some((customer_id, link_id)) => links::inside(c, &user, &customer_id, &link_id)?,
+                None => None,
+            };
+            let nav = layout::customers_nav(c, &user)?;
+            Ok(Some((user, inside, nav)))
+        })
+        .await?;
+    match loaded {
+        Some((user, inside, nav)) if !user.is_disabled() => {
+            match (acting, inside) {
+                (Some(_), Some(entered)) => layout::set_acting(session, Some(&entered.into())),
+                (Some(ended), None) => {
+                    layout::set_acting(session, None);
+                    layout::flash(
+                        session,
+                        "error",
+                        format!("Your access to {} has ended.", ended.customer),
+                    );
+                }
+                (None, _) => {}
+            }
+            layout::set_customers_nav(session, nav.as_deref());
+            Ok(Some(user))
+        }
         _ => {
             session.purge();
             Ok(None)

@@ -1,13 +1,133 @@
 //! What the base template needs on every page: who is signed in (for the navigation), the CSRF
-//! token, and the flash messages left by the previous action.
+//! token, the flash messages left by the previous action, and the banner shown while a partner
+//! user works inside a customer tenant.
+//!
+//! The acting context and the Account Management link are checked against the database by the
+//! user extractor on every request (see `extract::load_user`) and kept in the session, where
+//! `Layout::new` reads them.
 
-use super::csrf;
+use super::{AppError, csrf};
 use crate::config::Settings;
+use crate::db::AnyConnection;
+use crate::domain::permission::Permission;
+use crate::services::links::{self, Entered};
 use crate::services::users::User;
+use crate::services::{ServiceError, ServiceResult, sessions, tenants};
 use actix_session::Session;
 use serde::{Deserialize, Serialize};
 
 const FLASH_KEY: &str = "flash";
+const ACTING_KEY: &str = "acting";
+const CUSTOMERS_NAV_KEY: &str = "nav_customers";
+
+/// Where a partner user works after Login: kept in the session, re-checked on every request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acting {
+    pub link_id: String,
+    pub customer_id: String,
+    pub customer: String,
+    pub partner_id: String,
+    pub partner: String,
+    pub access_level: String,
+}
+
+impl From<Entered> for Acting {
+    fn from(e: Entered) -> Self {
+        Self {
+            link_id: e.link_id,
+            customer_id: e.customer_id,
+            customer: e.customer,
+            partner_id: e.partner_id,
+            partner: e.partner,
+            access_level: e.access_level,
+        }
+    }
+}
+
+impl Acting {
+    pub fn entered(&self) -> Entered {
+        Entered {
+            link_id: self.link_id.clone(),
+            customer_id: self.customer_id.clone(),
+            customer: self.customer.clone(),
+            partner_id: self.partner_id.clone(),
+            partner: self.partner.clone(),
+            access_level: self.access_level.clone(),
+        }
+    }
+}
+
+/// The acting context stored in the session, if any.
+pub fn acting(session: &Session) -> Option<Acting> {
+    session.get::<Acting>(ACTING_KEY).ok().flatten()
+}
+
+/// Stores (or clears) the acting context; writes only when it changed.
+pub fn set_acting(session: &Session, acting: Option<&Acting>) {
+    match acting {
+        Some(a) if self::acting(session).as_ref() != Some(a) => {
+            let _ = session.insert(ACTING_KEY, a);
+        }
+        None if session.contains_key(ACTING_KEY) => {
+            session.remove(ACTING_KEY);
+        }
+        _ => {}
+    }
+}
+
+/// Where the Account Management item of the navigation leads, stored by the user extractor.
+pub fn set_customers_nav(session: &Session, href: Option<&str>) {
+    let current = session.get::<String>(CUSTOMERS_NAV_KEY).ok().flatten();
+    match href {
+        Some(h) if current.as_deref() != Some(h) => {
+            let _ = session.insert(CUSTOMERS_NAV_KEY, h);
+        }
+        None if current.is_some() => {
+            session.remove(CUSTOMERS_NAV_KEY);
+        }
+        _ => {}
+    }
+}
+
+/// The Account Management link for a user: their partner's page when they belong to one partner
+/// tenant that lets them see its customers, the dashboard (which lists them) when they belong to
+/// several. One query for the memberships, then the authorization function on the first.
+pub fn customers_nav(conn: &mut AnyConnection, user: &User) -> ServiceResult<Option<String>> {
+    let partners = tenants::partner_memberships(conn, &user.id, 2)?;
+    let Some(first) = partners.first() else {
+        return Ok(None);
+    };
+    match links::partner_access(conn, user, first, Permission::CustomersView) {
+        Ok(_) if partners.len() > 1 => Ok(Some("/".to_string())),
+        Ok(_) => Ok(Some(format!("/accounts/{first}/customers"))),
+        Err(ServiceError::NotFound | ServiceError::Forbidden) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A new session id and CSRF token when a partner user enters or leaves a customer tenant
+/// (DESIGN §12). The sign-in and its time carry over, so the absolute limit still counts from
+/// the sign-in.
+pub fn renew_session(session: &Session) -> Result<(), AppError> {
+    let user_id = session.get::<String>(sessions::USER_KEY).ok().flatten();
+    let since = session
+        .get::<i64>(super::extract::SIGNED_IN_AT)
+        .ok()
+        .flatten();
+    session.renew();
+    if let Some(user_id) = user_id {
+        session
+            .insert(sessions::USER_KEY, user_id)
+            .map_err(|e| AppError::internal(e.into()))?;
+    }
+    if let Some(since) = since {
+        session
+            .insert(super::extract::SIGNED_IN_AT, since)
+            .map_err(|e| AppError::internal(e.into()))?;
+    }
+    csrf::rotate(session);
+    Ok(())
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Flash {
@@ -32,6 +152,14 @@ pub struct NavUser {
     pub is_staff: bool,
 }
 
+/// The banner shown on every page while a partner user works inside a customer tenant.
+pub struct ActingBanner {
+    pub customer: String,
+    pub customer_id: String,
+    pub partner: String,
+    pub access_level: String,
+}
+
 pub struct Layout {
     pub title: String,
     pub user: Option<NavUser>,
@@ -40,6 +168,10 @@ pub struct Layout {
     pub dev_mailbox: bool,
     /// Which navigation item is current.
     pub section: &'static str,
+    /// Set while a partner user works inside a customer tenant.
+    pub acting: Option<ActingBanner>,
+    /// Where the Account Management item leads, for members of a partner tenant.
+    pub customers_nav: Option<String>,
 }
 
 impl Layout {
@@ -65,6 +197,14 @@ impl Layout {
             flashes,
             dev_mailbox: settings.dev_mailbox_enabled(),
             section,
+            acting: user.and_then(|_| acting(session)).map(|a| ActingBanner {
+                customer: a.customer,
+                customer_id: a.customer_id,
+                partner: a.partner,
+                access_level: a.access_level,
+            }),
+            customers_nav: user
+                .and_then(|_| session.get::<String>(CUSTOMERS_NAV_KEY).ok().flatten()),
         }
     }
 }

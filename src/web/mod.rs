@@ -127,6 +127,8 @@ pub fn app(
         .configure(pages::invitations::routes)
         .configure(pages::partner_access::routes)
         .configure(pages::staff_links::routes)
+        .configure(pages::customers::routes)
+        .configure(pages::accounts::routes)
         .default_service(web::to(pages::not_found))
         .wrap(ErrorHandlers::new().default_handler(errors::render_error_page))
         .wrap(from_fn(csrf::protect))

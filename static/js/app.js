@@ -1,11 +1,33 @@
 // Small enhancements on top of pages that work without JavaScript.
 "use strict";
 
-// A form with data-confirm asks before it is submitted (destructive actions).
-document.addEventListener("submit", (event) => {
-  const message = event.target.dataset && event.target.dataset.confirm;
-  if (message && !window.confirm(message)) {
-    event.preventDefault();
+// A form with data-confirm asks before it is submitted (destructive actions). The capture phase
+// runs before htmx's own listener on the form, so a cancelled confirmation sends nothing.
+document.addEventListener(
+  "submit",
+  (event) => {
+    const message = event.target.dataset && event.target.dataset.confirm;
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  },
+  true,
+);
+
+// A dialog loaded by htmx (e.g. "Add new Account") opens as a modal.
+document.addEventListener("htmx:load", (event) => {
+  const root = event.detail.elt;
+  if (!(root instanceof Element)) return;
+  const dialogs = root.matches("dialog[data-modal]")
+    ? [root]
+    : Array.from(root.querySelectorAll("dialog[data-modal]"));
+  for (const dialog of dialogs) {
+    if (!dialog.open) {
+      dialog.showModal();
+      const first = dialog.querySelector("[aria-invalid=true], input, select, textarea");
+      if (first) first.focus();
+    }
   }
 });
 

@@ -6,6 +6,7 @@ mod auth;
 mod authz;
 mod cli;
 mod csrf;
+mod customers;
 mod invitation_refusals;
 mod invitations;
 mod link_races;

@@ -1,6 +1,8 @@
 //! Page handlers: parse, call a service, render.
 
+pub mod accounts;
 pub mod auth;
+pub mod customers;
 pub mod devmail;
 pub mod home;
 pub mod invitations;

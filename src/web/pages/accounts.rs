@@ -1,0 +1,132 @@
+//! A tenant's overview page, and the way back from a customer tenant to the partner.
+
+use super::{render, see_other};
+use crate::authz;
+use crate::domain::permission::Permission;
+use crate::services::links;
+use crate::services::tenants::{self, Tenant};
+use crate::services::{ServiceError, ServiceResult};
+use crate::web::extract::{CurrentUser, client_ip};
+use crate::web::layout::{self, Layout, flash};
+use crate::web::{AppError, AppState};
+use actix_session::Session;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+/// How many sub-accounts the overview lists.
+const CHILDREN: i64 = 50;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/accounts/{tenant_id}").route(web::get().to(overview)))
+        .service(web::resource("/acting/leave").route(web::post().to(leave)));
+}
+
+#[derive(Template)]
+#[template(path = "pages/accounts/overview.html")]
+struct OverviewPage {
+    layout: Layout,
+    o: Overview,
+}
+
+struct Overview {
+    tenant: Tenant,
+    parent: Option<Tenant>,
+    children: Vec<Tenant>,
+    more_children: bool,
+    /// The connected partner's name and access level.
+    partner: Option<(String, String)>,
+    /// Why the user may see this account, one line per path.
+    why: Vec<String>,
+    customers: bool,
+    partner_access: bool,
+    activity: bool,
+}
+
+/// Allowed, or not; only real failures are errors.
+fn allowed<T>(result: ServiceResult<T>) -> ServiceResult<bool> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(ServiceError::NotFound | ServiceError::Forbidden) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn overview(
+    CurrentUser(user): CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let tenant_id = path.into_inner();
+    let u = user.clone();
+    let o = state
+        .db(move |c| {
+            // A tenant the user cannot see at all is NotFound: its id reveals nothing.
+            let access = authz::require(c, &u.id, &tenant_id, Permission::TenantView)?;
+            let tenant = tenants::find(c, &tenant_id)?.ok_or(ServiceError::NotFound)?;
+            let parent = match &tenant.parent_id {
+                Some(p) => tenants::find(c, p)?,
+                None => None,
+            };
+            let mut children = tenants::children(c, &tenant_id, CHILDREN + 1)?;
+            let more_children = children.len() as i64 > CHILDREN;
+            children.truncate(CHILDREN as usize);
+            let partner = tenants::connected_partner(c, &tenant_id)?;
+            let customers = tenant.is_partner
+                && allowed(links::partner_access(
+                    c,
+                    &u,
+                    &tenant_id,
+                    Permission::CustomersView,
+                ))?;
+            Ok(Overview {
+                parent,
+                children,
+                more_children,
+                partner,
+                why: access.explain(Permission::TenantView),
+                customers,
+                partner_access: access.allows(Permission::TenantManage),
+                activity: access.allows(Permission::AuditView),
+                tenant,
+            })
+        })
+        .await?;
+    let layout = Layout::new(
+        &session,
+        &state.settings,
+        Some(&user),
+        o.tenant.name.clone(),
+        "accounts",
+    );
+    render(&OverviewPage { layout, o })
+}
+
+/// Return to the partner: audited, with a new session id, and the banner gone.
+pub async fn leave(
+    req: HttpRequest,
+    CurrentUser(user): CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+) -> Result<HttpResponse, AppError> {
+    // The extractor has already dropped a context whose link ended.
+    let Some(acting) = layout::acting(&session) else {
+        return Ok(see_other("/"));
+    };
+    let ip = client_ip(&req, &state.settings);
+    let entered = acting.entered();
+    state
+        .db(move |c| links::leave(c, &user, &entered, ip))
+        .await?;
+    layout::renew_session(&session)?;
+    layout::set_acting(&session, None);
+    flash(
+        &session,
+        "success",
+        format!("You are back in {}.", acting.partner),
+    );
+    Ok(see_other(&format!(
+        "/accounts/{}/customers",
+        acting.partner_id
+    )))
+}

@@ -1,0 +1,157 @@
+//! What the Account Management templates show: the list page and its table region, one row, the
+//! Add form (a page, or a dialog with htmx), the delete confirmation, and the htmx answers to
+//! actions (a row inserted, replaced or removed, with feedback).
+
+use crate::domain::link::LinkStatus;
+use crate::domain::when;
+use crate::services::links::{AccessLevel, LinkRow};
+use crate::web::layout::Layout;
+use crate::web::pages::FormErrors;
+use askama::Template;
+
+/// What every row needs besides the link: where it lives and what the user may do.
+#[derive(Clone)]
+pub struct Ctx {
+    pub tenant_id: String,
+    pub csrf: String,
+    pub can_manage: bool,
+    pub can_login: bool,
+    /// Rendered as an out-of-band replacement of the row already on the page.
+    pub oob: bool,
+}
+
+pub struct RowView {
+    pub id: String,
+    pub email: String,
+    pub customer: Option<String>,
+    pub account_number: Option<String>,
+    pub status: LinkStatus,
+    pub access_level: String,
+    pub invited: String,
+    pub connected: Option<String>,
+}
+
+impl RowView {
+    pub fn is_pending(&self) -> bool {
+        self.status == LinkStatus::Pending
+    }
+    pub fn is_connected(&self) -> bool {
+        self.status == LinkStatus::Connected
+    }
+    /// Removed links are not listed; a refreshed row may still say so.
+    pub fn can_delete(&self) -> bool {
+        self.status != LinkStatus::Removed
+    }
+    /// How the customer is named in confirmations: the tenant when connected, and the email.
+    pub fn named(&self) -> String {
+        match &self.customer {
+            Some(c) => format!("{c} ({})", self.email),
+            None => self.email.clone(),
+        }
+    }
+}
+
+impl From<LinkRow> for RowView {
+    fn from(row: LinkRow) -> Self {
+        let status = row.status();
+        Self {
+            id: row.link.id,
+            email: row.link.email,
+            customer: row.customer,
+            account_number: row.customer_account_number,
+            status,
+            access_level: row.access_level,
+            invited: when(&row.link.invited_at),
+            connected: row.link.connected_at.as_ref().map(when),
+        }
+    }
+}
+
+pub struct Tab {
+    pub label: &'static str,
+    pub href: String,
+    pub current: bool,
+}
+
+/// The part of the list page that htmx swaps: tabs, search, table and pager.
+pub struct Region {
+    pub ctx: Ctx,
+    pub base: String,
+    pub tabs: Vec<Tab>,
+    /// The status filter as typed in the URL (empty: all).
+    pub status: String,
+    pub status_label: &'static str,
+    pub q: String,
+    pub rows: Vec<RowView>,
+    pub next_link: Option<String>,
+    pub first_link: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/customers/list.html")]
+pub struct ListPage {
+    pub layout: Layout,
+    pub partner: String,
+    pub region: Region,
+}
+
+#[derive(Template)]
+#[template(path = "pages/customers/_region.html")]
+pub struct RegionFragment {
+    pub v: Region,
+}
+
+#[derive(Template)]
+#[template(path = "pages/customers/_row.html")]
+pub struct RowFragment {
+    pub ctx: Ctx,
+    pub r: RowView,
+}
+
+/// The Add form, on its own page or in a dialog.
+pub struct Form {
+    pub tenant_id: String,
+    pub csrf: String,
+    pub email: String,
+    pub access_level: String,
+    pub message: String,
+    pub levels: Vec<AccessLevel>,
+    pub errors: FormErrors,
+    /// The pending invitation to this address, offered for Resend.
+    pub pending_link: Option<String>,
+    pub dialog: bool,
+}
+
+#[derive(Template)]
+#[template(path = "pages/customers/new.html")]
+pub struct NewPage {
+    pub layout: Layout,
+    pub partner: String,
+    pub f: Form,
+}
+
+#[derive(Template)]
+#[template(path = "pages/customers/_dialog.html")]
+pub struct DialogFragment {
+    pub partner: String,
+    pub f: Form,
+}
+
+/// An htmx answer to an action: rows inserted at the top, replaced or removed, and feedback.
+#[derive(Template)]
+#[template(path = "pages/customers/_changed.html")]
+pub struct Changed {
+    pub ctx: Ctx,
+    pub added: Option<RowView>,
+    pub replaced: Option<RowView>,
+    pub removed: Option<String>,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/customers/delete.html")]
+pub struct DeletePage {
+    pub layout: Layout,
+    pub tenant_id: String,
+    pub r: RowView,
+}
