@@ -201,3 +201,181 @@ async fn pages_fit_a_narrow_screen_and_show_form_errors() {
     );
     client.close().await.unwrap();
 }
+
+/// Clicks the first element matching `css`.
+async fn click(client: &Client, css: &str) {
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Types into the field labelled by `<label for=id>`.
+async fn fill(client: &Client, id: &str, text: &str) {
+    client
+        .find(Locator::Css(&format!("label[for={id}]")))
+        .await
+        .unwrap_or_else(|_| panic!("no label for {id}"));
+    let field = client.find(Locator::Id(id)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+/// The text of the row of the Account Management table for this email.
+async fn customer_row(client: &Client, email: &str) -> String {
+    let rows = client
+        .find_all(Locator::Css("#customers-region tbody tr"))
+        .await
+        .unwrap();
+    for row in rows {
+        let text = row.text().await.unwrap_or_default();
+        if text.contains(email) {
+            return text;
+        }
+    }
+    String::new()
+}
+
+#[tokio::test]
+async fn a_partner_links_a_customer_who_accepts_then_logs_in_and_deletes_it() {
+    use liaison::services::tenants::{self, NewTenant};
+    let app = TestApp::start();
+    app.create_user("betty@msp.example", false);
+    let msp = tenants::create(
+        &mut app.conn(),
+        NewTenant {
+            name: "Betty's MSP",
+            is_partner: true,
+            parent_id: None,
+            owner_email: "betty@msp.example",
+        },
+        None,
+    )
+    .unwrap();
+    let driver = Driver::start();
+    let (partner, _p1) = browser(&driver, 1280).await;
+    let (customer, _p2) = browser(&driver, 360).await;
+
+    // The partner adds a customer through the dialog.
+    partner.goto(&format!("{}/signin", app.base)).await.unwrap();
+    submit_sign_in(&partner, "betty@msp.example", PASSWORD).await;
+    wait_for_heading(&partner, "Dashboard").await;
+    click(&partner, "nav a[href*='/customers']").await;
+    wait_for_text(&partner, "Your customers' accounts").await;
+    click(&partner, "a.button[href$='/customers/new']").await;
+    partner
+        .wait()
+        .for_element(Locator::Css("dialog[open] #email"))
+        .await
+        .unwrap();
+    fill(&partner, "email", "bruce@wayne.example").await;
+    click(
+        &partner,
+        "dialog[open] form.add-account button[type=submit]",
+    )
+    .await;
+    wait_for_text(&partner, "Invitation sent to bruce@wayne.example.").await;
+    assert!(
+        customer_row(&partner, "bruce@wayne.example")
+            .await
+            .contains("Pending")
+    );
+    let list_url = partner.current_url().await.unwrap();
+    assert!(list_url.path().contains(&msp.id), "{list_url}");
+
+    // The customer opens the emailed link, creates an account and accepts.
+    let token = {
+        use diesel::prelude::*;
+        use liaison::db::schema::outbox;
+        let body: String = outbox::table
+            .filter(outbox::to_address.eq("bruce@wayne.example"))
+            .select(outbox::body_text)
+            .first(&mut app.conn())
+            .unwrap();
+        let start = body.find(&format!("{}/invitations/", app.base)).unwrap();
+        body[start..].split_whitespace().next().unwrap().to_string()
+    };
+    customer.goto(&token).await.unwrap();
+    wait_for_text(&customer, "Betty's MSP").await;
+    fill(&customer, "name", "Bruce Wayne").await;
+    fill(&customer, "password", "a long enough password").await;
+    fill(&customer, "confirm_password", "a long enough password").await;
+    click(&customer, "form[action$='/register'] button[type=submit]").await;
+    customer
+        .wait()
+        .for_element(Locator::Id("new_name"))
+        .await
+        .unwrap();
+    fill(&customer, "new_name", "Wayne Enterprises").await;
+    click(&customer, "form[action$='/accept'] button[type=submit]").await;
+    wait_for_text(&customer, "You have accepted the request from Betty's MSP.").await;
+    let fits = customer
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(fits, serde_json::json!(true), "the invitation fits 360 px");
+
+    // The partner's row turns Connected without a reload (the page's URL never changed).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !customer_row(&partner, "bruce@wayne.example")
+        .await
+        .contains("Connected")
+    {
+        assert!(Instant::now() < deadline, "the row never showed Connected");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(partner.current_url().await.unwrap(), list_url);
+    assert!(
+        customer_row(&partner, "bruce@wayne.example")
+            .await
+            .contains("Wayne Enterprises")
+    );
+
+    // Login: the banner says where and as whom; Return goes back.
+    click(&partner, "form[action$='/login'] button").await;
+    wait_for_heading(&partner, "Wayne Enterprises").await;
+    let banner = partner
+        .find(Locator::Css(".acting-banner"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        banner.contains("You are working in Wayne Enterprises"),
+        "{banner}"
+    );
+    assert!(banner.contains("from Betty's MSP"), "{banner}");
+    click(&partner, ".acting-banner button").await;
+    wait_for_text(&partner, "Your customers' accounts").await;
+    assert!(partner.find(Locator::Css(".acting-banner")).await.is_err());
+
+    // Delete Account asks first, then the row leaves the table.
+    click(&partner, "form[action$='/delete'] button").await;
+    let question = partner.get_alert_text().await.unwrap();
+    assert!(
+        question.contains("bruce@wayne.example") || question.contains("Wayne Enterprises"),
+        "{question}"
+    );
+    partner.accept_alert().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !customer_row(&partner, "bruce@wayne.example")
+        .await
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "the deleted row stayed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.count("access_grants WHERE status = 'removed'"), 1);
+    assert_eq!(app.count("outbox WHERE template = 'partner_link_ended'"), 1);
+    partner.close().await.unwrap();
+    customer.close().await.unwrap();
+}
