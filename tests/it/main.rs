@@ -9,6 +9,7 @@ mod csrf;
 mod customers;
 mod invitation_refusals;
 mod invitations;
+mod link_lifecycle;
 mod link_races;
 mod mail;
 mod pages;
