@@ -94,7 +94,7 @@ pub async fn load_user(
     match loaded {
         Some((user, inside, nav)) if !user.is_disabled() => {
             match (acting, inside) {
-                (Some(_), Some(entered)) => layout::set_acting(session, Some(&entered.into())),
+                (Some(_), Some(entered)) => layout::set_acting(session, Some(&entered)),
                 (Some(ended), None) => {
                     layout::set_acting(session, None);
                     layout::flash(

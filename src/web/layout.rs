@@ -21,41 +21,7 @@ const ACTING_KEY: &str = "acting";
 const CUSTOMERS_NAV_KEY: &str = "nav_customers";
 
 /// Where a partner user works after Login: kept in the session, re-checked on every request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Acting {
-    pub link_id: String,
-    pub customer_id: String,
-    pub customer: String,
-    pub partner_id: String,
-    pub partner: String,
-    pub access_level: String,
-}
-
-impl From<Entered> for Acting {
-    fn from(e: Entered) -> Self {
-        Self {
-            link_id: e.link_id,
-            customer_id: e.customer_id,
-            customer: e.customer,
-            partner_id: e.partner_id,
-            partner: e.partner,
-            access_level: e.access_level,
-        }
-    }
-}
-
-impl Acting {
-    pub fn entered(&self) -> Entered {
-        Entered {
-            link_id: self.link_id.clone(),
-            customer_id: self.customer_id.clone(),
-            customer: self.customer.clone(),
-            partner_id: self.partner_id.clone(),
-            partner: self.partner.clone(),
-            access_level: self.access_level.clone(),
-        }
-    }
-}
+pub type Acting = Entered;
 
 /// The acting context stored in the session, if any.
 pub fn acting(session: &Session) -> Option<Acting> {

@@ -347,8 +347,8 @@ pub fn delete(
     })
 }
 
-/// Where a partner user works after Login.
-#[derive(Debug, Clone)]
+/// Where a partner user works after Login (the web layer keeps it in the session).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Entered {
     pub link_id: String,
     pub customer_id: String,

@@ -114,7 +114,7 @@ pub async fn leave(
         return Ok(see_other("/"));
     };
     let ip = client_ip(&req, &state.settings);
-    let entered = acting.entered();
+    let entered = acting.clone();
     state
         .db(move |c| links::leave(c, &user, &entered, ip))
         .await?;

@@ -309,10 +309,9 @@ pub async fn login(
 ) -> Result<HttpResponse, AppError> {
     let (tenant_id, link_id) = path.into_inner();
     let ip = client_ip(&req, &state.settings);
-    let entered = state
+    let acting = state
         .db(move |c| links::enter(c, &user, &tenant_id, &link_id, ip))
         .await?;
-    let acting = layout::Acting::from(entered);
     layout::renew_session(&session)?;
     layout::set_acting(&session, Some(&acting));
     flash(
