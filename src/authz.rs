@@ -15,7 +15,7 @@ use crate::db::{AnyConnection, load_sql};
 use crate::domain::permission::Permission;
 use crate::services::{ServiceError, ServiceResult};
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Bool, Text};
 use std::collections::BTreeSet;
 
 /// How a set of permissions reached the user.
@@ -23,11 +23,15 @@ use std::collections::BTreeSet;
 pub enum Via {
     /// A role the user holds in the tenant itself or in an ancestor.
     Role {
+        role_id: String,
         role: String,
         /// Where the role is defined.
+        tenant_id: String,
         tenant: String,
         /// True when the role is defined in an ancestor and flows down.
         inherited: bool,
+        /// True for the built-in Account owner role (only its members create roles).
+        owner: bool,
     },
     /// A role the user holds in a grantee tenant, through a grant owned by this tenant.
     Grant {
@@ -50,6 +54,7 @@ impl Via {
                 role,
                 tenant,
                 inherited: false,
+                ..
             } => format!("{role} in {tenant}"),
             Via::Role { role, tenant, .. } => {
                 format!("{role} in {tenant}, which applies to its sub-accounts")
@@ -120,6 +125,29 @@ impl Access {
             .collect()
     }
 
+    /// Only what the user holds through their own roles, leaving out grants: a partner inside a
+    /// customer tenant cannot manage roles, tokens or the link from there (DESIGN §12).
+    pub fn own(&self) -> Access {
+        Access {
+            tenant_id: self.tenant_id.clone(),
+            tenant_name: self.tenant_name.clone(),
+            paths: self
+                .paths
+                .iter()
+                .filter(|p| p.via.grant_id().is_none())
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// True when the user is a member of the Account owner role of this tenant or of an ancestor
+    /// whose role applies here.
+    pub fn is_owner(&self) -> bool {
+        self.paths
+            .iter()
+            .any(|p| matches!(p.via, Via::Role { owner: true, .. }))
+    }
+
     /// The grant a user works through when it is their only way in (a partner inside a customer
     /// tenant); audit events record it.
     pub fn only_grant(&self) -> Option<&str> {
@@ -150,7 +178,13 @@ struct TenantName {
 #[derive(QueryableByName)]
 struct RoleRow {
     #[diesel(sql_type = Text)]
+    role_id: String,
+    #[diesel(sql_type = Text)]
     role_name: String,
+    #[diesel(sql_type = Text)]
+    tenant_id: String,
+    #[diesel(sql_type = Bool)]
+    owner: bool,
     #[diesel(sql_type = Text)]
     tenant_name: String,
     #[diesel(sql_type = BigInt)]
@@ -188,8 +222,9 @@ fn roles_sql() -> String {
            UNION ALL \
            SELECT t.parent_id, chain.depth + 1 FROM chain JOIN tenants t ON t.id = chain.id \
            WHERE t.parent_id IS NOT NULL) \
-         SELECT r.name AS role_name, d.name AS tenant_name, chain.depth AS depth, \
-                rp.permission AS permission \
+         SELECT r.id AS role_id, r.name AS role_name, d.id AS tenant_id, d.name AS tenant_name, \
+                chain.depth AS depth, rp.permission AS permission, \
+                (CASE WHEN r.builtin = 'owner' THEN 1 = 1 ELSE 1 = 0 END) AS owner \
          FROM chain \
          JOIN memberships m ON m.tenant_id = chain.id \
          JOIN roles r ON r.id = m.role_id \
@@ -259,9 +294,12 @@ pub fn access(conn: &mut AnyConnection, user_id: &str, tenant_id: &str) -> Servi
     let roles: Vec<RoleRow> = load_sql(conn, &roles_sql(), &[tenant_id, user_id])?;
     for row in roles {
         let via = Via::Role {
+            role_id: row.role_id,
             role: row.role_name,
+            tenant_id: row.tenant_id,
             tenant: row.tenant_name,
             inherited: row.depth > 0,
+            owner: row.owner,
         };
         add(&mut paths, via, &row.permission);
     }

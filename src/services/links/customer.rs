@@ -105,10 +105,7 @@ pub struct Accepted {
 /// Tenants the user can connect a partner to: those where their own roles give `tenant.manage`.
 pub fn may_connect(conn: &mut AnyConnection, user: &User, tenant_id: &str) -> ServiceResult<bool> {
     let access = authz::access(conn, &user.id, tenant_id)?;
-    Ok(access
-        .paths
-        .iter()
-        .any(|p| p.via.grant_id().is_none() && p.permissions.contains(&Permission::TenantManage)))
+    Ok(access.own().allows(Permission::TenantManage))
 }
 
 fn open_invitation_for(

@@ -27,17 +27,8 @@ pub fn partner_access(
     partner_id: &str,
     permission: Permission,
 ) -> ServiceResult<Access> {
-    let access = authz::access(conn, &user.id, partner_id)?;
     // A partner's own members act here; a grant into a partner does not carry its customers.
-    let own = Access {
-        paths: access
-            .paths
-            .iter()
-            .filter(|p| p.via.grant_id().is_none())
-            .cloned()
-            .collect(),
-        ..access
-    };
+    let own = authz::access(conn, &user.id, partner_id)?.own();
     own.require(permission)?;
     let is_partner: bool = tenants::table
         .find(partner_id)
