@@ -138,7 +138,7 @@ fn roles_flow_down_the_tree_and_grants_are_capped() {
 
 /// A naive reference model of DESIGN §3, written from the rules and nothing else.
 mod model {
-    use std::collections::{BTreeSet, HashMap};
+    use std::collections::BTreeSet;
 
     pub struct Role {
         pub tenant: usize,
@@ -207,8 +207,6 @@ mod model {
             out
         }
     }
-
-    pub type Ids = HashMap<usize, String>;
 }
 
 #[test]
