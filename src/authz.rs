@@ -13,6 +13,7 @@
 
 use crate::db::{AnyConnection, load_sql};
 use crate::domain::permission::Permission;
+use crate::domain::role::AppliesTo;
 use crate::services::{ServiceError, ServiceResult};
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Bool, Text};
@@ -30,6 +31,8 @@ pub enum Via {
         tenant: String,
         /// True when the role is defined in an ancestor and flows down.
         inherited: bool,
+        /// "To what accounts should this role be applied?"
+        applies_to: AppliesTo,
         /// True for the built-in Account owner role (only its members create roles).
         owner: bool,
     },
@@ -180,6 +183,8 @@ struct RoleRow {
     #[diesel(sql_type = Text)]
     role_id: String,
     #[diesel(sql_type = Text)]
+    applies_to: String,
+    #[diesel(sql_type = Text)]
     role_name: String,
     #[diesel(sql_type = Text)]
     tenant_id: String,
@@ -222,7 +227,7 @@ fn roles_sql() -> String {
            UNION ALL \
            SELECT t.parent_id, chain.depth + 1 FROM chain JOIN tenants t ON t.id = chain.id \
            WHERE t.parent_id IS NOT NULL) \
-         SELECT r.id AS role_id, r.name AS role_name, d.id AS tenant_id, d.name AS tenant_name, \
+         SELECT r.id AS role_id, r.applies_to AS applies_to, r.name AS role_name, d.id AS tenant_id, d.name AS tenant_name, \
                 chain.depth AS depth, rp.permission AS permission, \
                 (CASE WHEN r.builtin = 'owner' THEN 1 = 1 ELSE 1 = 0 END) AS owner \
          FROM chain \
@@ -299,6 +304,8 @@ pub fn access(conn: &mut AnyConnection, user_id: &str, tenant_id: &str) -> Servi
             tenant_id: row.tenant_id,
             tenant: row.tenant_name,
             inherited: row.depth > 0,
+            // The CHECK constraint allows only the three scopes.
+            applies_to: row.applies_to.parse().unwrap_or(AppliesTo::ThisAccount),
             owner: row.owner,
         };
         add(&mut paths, via, &row.permission);

@@ -2,6 +2,7 @@
 
 mod common;
 
+mod access;
 mod auth;
 mod authz;
 mod cli;

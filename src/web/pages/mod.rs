@@ -1,5 +1,6 @@
 //! Page handlers: parse, call a service, render.
 
+pub mod access;
 pub mod accounts;
 pub mod auth;
 pub mod customers;
