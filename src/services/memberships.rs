@@ -4,7 +4,7 @@
 //! reads them (DESIGN §3), so the list shows exactly what gives access.
 
 use super::audit::{self, Event, actions};
-use super::role_invitations::{applies_label, holds_all, inviter_access, permissions_of};
+use super::role_invitations::{applies_label, holds_all, inviter_access, permissions_of, refused};
 use super::users::{self, User};
 use super::{ServiceError, ServiceResult, outbox};
 use crate::authz::{self, SCOPE};
@@ -180,10 +180,14 @@ pub fn revoke(
     membership_id: &str,
 ) -> ServiceResult<AccessPath> {
     let row = path_of(conn, viewer, tenant_id, membership_id)?;
-    if !row.can_revoke {
-        return Err(ServiceError::Forbidden);
-    }
     let path = row.path;
+    if !row.can_revoke {
+        let detail = format!(
+            "revoke {} of {} in {}",
+            path.role, path.email, path.defined_at
+        );
+        return Err(refused(conn, viewer, tenant_id, &detail));
+    }
     write_transaction(conn, |c| {
         if path.builtin.as_deref() == Some("owner") {
             let owners: i64 = memberships::table

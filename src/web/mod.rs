@@ -129,6 +129,8 @@ pub fn app(
         .configure(pages::staff_links::routes)
         .configure(pages::customers::routes)
         .configure(pages::accounts::routes)
+        .configure(pages::users::routes)
+        .configure(pages::role_invitations::routes)
         .default_service(web::to(pages::not_found))
         .wrap(ErrorHandlers::new().default_handler(errors::render_error_page))
         .wrap(from_fn(csrf::protect))

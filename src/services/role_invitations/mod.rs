@@ -261,7 +261,13 @@ pub fn invite(
         return Err(ServiceError::Invalid(errors));
     };
     if email.key() == user.email_key || !holds_all(&own, &role.permissions) {
-        return Err(ServiceError::Forbidden);
+        let why = refusal_message(user, email.as_str());
+        return Err(refused(
+            conn,
+            user,
+            tenant_id,
+            &format!("invite {} to {}: {why}", email.as_str(), role.name),
+        ));
     }
     let token = token::generate();
     let id = new_id();
@@ -337,6 +343,43 @@ pub fn invite(
         )?;
         row_by_id(c, tenant_id, &id)
     })
+}
+
+/// Records a refused escalation (DESIGN §12) and answers Forbidden.
+pub(crate) fn refused(
+    conn: &mut AnyConnection,
+    user: &User,
+    tenant_id: &str,
+    detail: &str,
+) -> ServiceError {
+    let event = Event::new(actions::AUTHZ_REFUSED)
+        .actor(Some(user.actor()))
+        .tenant(tenant_id)
+        .detail(detail);
+    match audit::record(conn, event) {
+        Ok(()) => ServiceError::Forbidden,
+        Err(e) => e,
+    }
+}
+
+/// The pending invitation of this address to this role of the tenant, if any (to offer Resend).
+pub fn pending_to(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    email: &str,
+    role_id: &str,
+) -> ServiceResult<Option<String>> {
+    let Ok(email) = Email::parse(email) else {
+        return Ok(None);
+    };
+    Ok(role_invitations::table
+        .filter(role_invitations::tenant_id.eq(tenant_id))
+        .filter(role_invitations::role_id.eq(role_id))
+        .filter(role_invitations::email_key.eq(email.key()))
+        .filter(role_invitations::status.eq("pending"))
+        .select(role_invitations::id)
+        .first(conn)
+        .optional()?)
 }
 
 fn expiry(settings: &Settings, at: NaiveDateTime) -> ServiceResult<NaiveDateTime> {
@@ -477,6 +520,7 @@ pub fn list(
 /// theirs too.
 fn manageable(
     c: &mut AnyConnection,
+    user: &User,
     own: &Access,
     tenant_id: &str,
     id: &str,
@@ -487,7 +531,11 @@ fn manageable(
         .find(|r| r.id == row.invitation.role_id)
         .ok_or(ServiceError::NotFound)?;
     if !holds_all(own, &role.permissions) {
-        return Err(ServiceError::Forbidden);
+        let detail = format!(
+            "change the invitation of {} to {}",
+            row.invitation.email, role.name
+        );
+        return Err(refused(c, user, tenant_id, &detail));
     }
     if row.invitation.status != InvitationStatus::Pending.as_str() {
         return Err(ServiceError::Conflict(format!(
@@ -508,8 +556,9 @@ pub fn resend(
     invitation_id: &str,
 ) -> ServiceResult<InvitationRow> {
     let own = inviter_access(conn, user, tenant_id)?;
+    // Checked before the transaction, so that a refusal stays in the audit log.
+    let (row, role) = manageable(conn, user, &own, tenant_id, invitation_id)?;
     write_transaction(conn, |c| {
-        let (row, role) = manageable(c, &own, tenant_id, invitation_id)?;
         let token = token::generate();
         let at = now();
         let expires_at = expiry(settings, at)?;
@@ -553,8 +602,9 @@ pub fn revoke(
     invitation_id: &str,
 ) -> ServiceResult<InvitationRow> {
     let own = inviter_access(conn, user, tenant_id)?;
+    // Checked before the transaction, so that a refusal stays in the audit log.
+    let (row, role) = manageable(conn, user, &own, tenant_id, invitation_id)?;
     write_transaction(conn, |c| {
-        let (row, role) = manageable(c, &own, tenant_id, invitation_id)?;
         let n = diesel::update(
             role_invitations::table
                 .find(invitation_id)
