@@ -16,6 +16,7 @@ mod memberships;
 mod pages;
 mod partner_access;
 mod profile;
+mod role_invitation_refusals;
 mod role_invitations;
 mod sessions;
 mod setup;
