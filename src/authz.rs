@@ -217,7 +217,7 @@ struct GrantRow {
 }
 
 /// Where a role defined at distance `depth` above the tenant applies.
-const SCOPE: &str = "((chain.depth = 0 AND r.applies_to IN ('this', 'this_and_sub')) \
+pub(crate) const SCOPE: &str = "((chain.depth = 0 AND r.applies_to IN ('this', 'this_and_sub')) \
      OR (chain.depth > 0 AND r.applies_to IN ('this_and_sub', 'sub_only')))";
 
 fn roles_sql() -> String {

@@ -151,3 +151,28 @@ diesel::allow_tables_to_appear_in_same_query!(
     setup_tokens,
     access_grants,
 );
+
+// Invitations to roles (migration 2026-11-28-000001_role_invitations).
+diesel::table! {
+    role_invitations (id) {
+        id -> Text,
+        tenant_id -> Text,
+        role_id -> Text,
+        email -> Text,
+        email_key -> Text,
+        token_hash -> Text,
+        status -> Text,
+        expires_at -> Timestamp,
+        invited_by_user_id -> Nullable<Text>,
+        invited_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+        accepted_by_user_id -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(role_invitations -> roles (role_id));
+diesel::allow_tables_to_appear_in_same_query!(role_invitations, roles);
+diesel::allow_tables_to_appear_in_same_query!(role_invitations, tenants);
+diesel::allow_tables_to_appear_in_same_query!(role_invitations, users);
+diesel::allow_tables_to_appear_in_same_query!(role_invitations, memberships);

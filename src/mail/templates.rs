@@ -119,6 +119,59 @@ email_message!(
     "emails/partner_link_ended/body.html"
 );
 
+/// Someone invites a person to one of a tenant's roles.
+pub struct RoleInvitation {
+    pub inviter: String,
+    pub tenant: String,
+    pub role: String,
+    /// Where the role applies, in words.
+    pub applies: String,
+    /// What the role allows, in plain words.
+    pub allows: Vec<String>,
+    pub expires_at: String,
+    pub accept_url: String,
+}
+email_message!(
+    RoleInvitation,
+    "role_invitation",
+    "emails/role_invitation/subject.txt",
+    "emails/role_invitation/body.txt",
+    "emails/role_invitation/body.html"
+);
+
+/// Tells the inviter that an invitation to a role was accepted.
+pub struct RoleInvitationAccepted {
+    pub email: String,
+    pub tenant: String,
+    pub role: String,
+    pub url: String,
+}
+email_message!(
+    RoleInvitationAccepted,
+    "role_invitation_accepted",
+    "emails/role_invitation_accepted/subject.txt",
+    "emails/role_invitation_accepted/body.txt",
+    "emails/role_invitation_accepted/body.html"
+);
+
+/// Tells a user that one of their roles was taken away.
+pub struct MembershipRevoked {
+    pub name: String,
+    pub tenant: String,
+    pub role: String,
+    /// Who removed it (their name and address).
+    pub by: String,
+    /// The portal's start page.
+    pub url: String,
+}
+email_message!(
+    MembershipRevoked,
+    "membership_revoked",
+    "emails/membership_revoked/subject.txt",
+    "emails/membership_revoked/body.txt",
+    "emails/membership_revoked/body.html"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,5 +219,33 @@ mod tests {
             "the partner's message is escaped"
         );
         assert!(!r.html.contains("<MSP>"));
+    }
+
+    #[test]
+    fn the_role_invitation_names_inviter_tenant_role_and_links_once() {
+        let m = RoleInvitation {
+            inviter: "Bruce <b>".into(),
+            tenant: "Wayne Enterprises".into(),
+            role: "Operator".into(),
+            applies: "This account and sub-accounts".into(),
+            allows: vec!["See the account and its settings".into()],
+            expires_at: "2026-12-02 10:00 UTC".into(),
+            accept_url: "https://portal.example/role-invitations/abc".into(),
+        };
+        let r = m.render().unwrap();
+        assert_eq!(
+            r.subject,
+            "Bruce <b> invites you to Wayne Enterprises as Operator"
+        );
+        for part in [&r.text, &r.html] {
+            assert!(part.contains("See the account and its settings"));
+            assert!(part.contains("2026-12-02 10:00 UTC"));
+            assert_eq!(
+                part.matches("https://portal.example/role-invitations/abc")
+                    .count(),
+                1
+            );
+        }
+        assert!(!r.html.contains("<b>"), "names are escaped");
     }
 }

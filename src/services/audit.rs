@@ -32,6 +32,11 @@ pub mod actions {
     pub const TENANT_ENTERED: &str = "tenant.entered";
     pub const TENANT_LEFT: &str = "tenant.left";
     pub const TENANT_PARTNER_CHANGED: &str = "tenant.partner_changed";
+    pub const ROLE_INVITATION_SENT: &str = "role_invitation.sent";
+    pub const ROLE_INVITATION_RESENT: &str = "role_invitation.resent";
+    pub const ROLE_INVITATION_REVOKED: &str = "role_invitation.revoked";
+    pub const ROLE_INVITATION_ACCEPTED: &str = "role_invitation.accepted";
+    pub const MEMBERSHIP_REVOKED: &str = "membership.revoked";
 
     pub const ALL: &[&str] = &[
         SIGNIN_SUCCEEDED,
@@ -57,6 +62,11 @@ pub mod actions {
         TENANT_ENTERED,
         TENANT_LEFT,
         TENANT_PARTNER_CHANGED,
+        ROLE_INVITATION_SENT,
+        ROLE_INVITATION_RESENT,
+        ROLE_INVITATION_REVOKED,
+        ROLE_INVITATION_ACCEPTED,
+        MEMBERSHIP_REVOKED,
     ];
 }
 

@@ -3,7 +3,9 @@
 pub mod access;
 pub mod audit;
 pub mod links;
+pub mod memberships;
 pub mod outbox;
+pub mod role_invitations;
 pub mod sessions;
 pub mod setup;
 pub mod signin;

@@ -130,6 +130,8 @@ pub fn app(
         .configure(pages::customers::routes)
         .configure(pages::accounts::routes)
         .configure(pages::access::routes)
+        .configure(pages::users::routes)
+        .configure(pages::role_invitations::routes)
         .default_service(web::to(pages::not_found))
         .wrap(ErrorHandlers::new().default_handler(errors::render_error_page))
         .wrap(from_fn(csrf::protect))

@@ -39,7 +39,7 @@ pub async fn headers(
 }
 
 /// Paths whose last segment is a secret token.
-const SECRET_PREFIXES: &[&str] = &["/setup/", "/invitations/"];
+const SECRET_PREFIXES: &[&str] = &["/setup/", "/invitations/", "/role-invitations/"];
 
 pub fn mask_path(path: &str) -> String {
     for prefix in SECRET_PREFIXES {
@@ -67,6 +67,10 @@ mod tests {
         assert_eq!(
             mask_path("/invitations/abc/accept"),
             "/invitations/***/accept"
+        );
+        assert_eq!(
+            mask_path("/role-invitations/abc/accept"),
+            "/role-invitations/***/accept"
         );
         assert_eq!(mask_path("/profile"), "/profile");
     }

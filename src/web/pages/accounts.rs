@@ -40,6 +40,8 @@ struct Overview {
     customers: bool,
     partner_access: bool,
     activity: bool,
+    /// Users & roles: for those who may invite through their own roles.
+    users: bool,
 }
 
 /// Allowed, or not; only real failures are errors.
@@ -88,6 +90,7 @@ pub async fn overview(
                 customers,
                 partner_access: access.allows(Permission::TenantManage),
                 activity: access.allows(Permission::AuditView),
+                users: access.own().allows(Permission::UsersInvite),
                 tenant,
             })
         })

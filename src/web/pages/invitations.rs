@@ -3,20 +3,17 @@
 //! nothing; the token is spent by the POSTs. The token is in the URL, so these pages send
 //! `Referrer-Policy: no-referrer` and the request log masks it.
 
-use super::auth::start_session;
+use super::invitee::{self, Invitee, Registration, no_referrer, signed_in};
 use super::{FormErrors, render_status};
-use crate::domain::user::UserType;
-use crate::services::audit::{self, Event, actions};
+use crate::services::ServiceError;
 use crate::services::links::{self, ALREADY_LINKED, AcceptInto, Invitation, InvitationKey};
 use crate::services::tenants::{self, Tenant};
-use crate::services::users::{self, NewUser, User};
-use crate::services::{ServiceError, ServiceResult};
-use crate::web::extract::{client_ip, load_user};
-use crate::web::layout::{Layout, flash};
+use crate::services::users::User;
+use crate::web::extract::load_user;
+use crate::web::layout::Layout;
 use crate::web::{AppError, AppState};
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderValue, LOCATION, REFERRER_POLICY};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use askama::Template;
 use serde::Deserialize;
@@ -28,20 +25,13 @@ const MAX_TENANT_CHOICES: i64 = 100;
 pub const NOT_VALID: &str = "This invitation link is not valid. It may have been replaced by a \
     newer invitation: check your email for the latest one.";
 
-pub const ACCOUNT_EXISTS: &str = "An account with this email already exists. Sign in instead.";
+pub use invitee::ACCOUNT_EXISTS;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/invitations/{token}").route(web::get().to(show)))
         .service(web::resource("/invitations/{token}/register").route(web::post().to(register)))
         .service(web::resource("/invitations/{token}/accept").route(web::post().to(accept)))
         .service(web::resource("/invitations/{token}/decline").route(web::post().to(decline)));
-}
-
-/// The token is in the URL: keep it out of Referer headers.
-fn no_referrer(mut res: HttpResponse) -> HttpResponse {
-    res.headers_mut()
-        .insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    res
 }
 
 fn not_valid() -> HttpResponse {
@@ -53,6 +43,7 @@ fn not_valid() -> HttpResponse {
 struct InvitationPage {
     layout: Layout,
     token: String,
+    invitee: Invitee,
     inv: Invitation,
     expires: String,
     closed: Option<&'static str>,
@@ -128,6 +119,10 @@ async fn page(
     form.reason = form.reason.chars().take(1010).collect();
     let page = InvitationPage {
         layout,
+        invitee: Invitee {
+            email: inv.row.link.email.clone(),
+            path: format!("/invitations/{token}"),
+        },
         token,
         expires: inv
             .row
@@ -196,12 +191,14 @@ pub async fn show(
     .await
 }
 
-fn back_to(token: &str) -> HttpResponse {
-    no_referrer(
-        HttpResponse::SeeOther()
-            .insert_header((LOCATION, format!("/invitations/{token}")))
-            .finish(),
-    )
+impl Answer {
+    fn registration(&self) -> Registration {
+        Registration {
+            name: self.name.clone(),
+            password: self.password.clone(),
+            confirm_password: self.confirm_password.clone(),
+        }
+    }
 }
 
 /// Creates the invited person's account (with the invited address) and signs them in.
@@ -213,80 +210,27 @@ pub async fn register(
     form: web::Form<Answer>,
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
-    if load_user(&req, &session).await?.is_some() {
-        return Ok(back_to(&token));
-    }
     let form = form.into_inner();
-    let ip = client_ip(&req, &state.settings);
-    let (t, f) = (token.clone(), form.clone());
-    let created = state
-        .try_blocking(move |s| create_invited_user(s, &t, &f, ip))
-        .await?;
-    match created {
-        Ok(user) => {
-            start_session(&session, &user)?;
-            flash(
-                &session,
-                "success",
-                format!(
-                    "Your account was created and you are signed in as {}.",
-                    user.email
-                ),
-            );
-            Ok(back_to(&token))
-        }
+    let t = token.clone();
+    let done = invitee::register(
+        &req,
+        &state,
+        &session,
+        &format!("/invitations/{token}"),
+        form.registration(),
+        move |c| {
+            let inv = links::invitation(c, InvitationKey::Token(&t))?;
+            if let Some(why) = inv.closed_because() {
+                return Err(ServiceError::Conflict(why.into()));
+            }
+            Ok(inv.row.link.email)
+        },
+    )
+    .await?;
+    match done {
+        Ok(res) => Ok(res),
         Err(e) => refused(&state, &session, None, token, e, form).await,
     }
-}
-
-fn create_invited_user(
-    s: &AppState,
-    token: &str,
-    form: &Answer,
-    ip: Option<String>,
-) -> ServiceResult<User> {
-    let mut conn = s.pool.get()?;
-    let inv = links::invitation(&mut conn, InvitationKey::Token(token))?;
-    if let Some(why) = inv.closed_because() {
-        return Err(ServiceError::Conflict(why.into()));
-    }
-    let email = inv.row.link.email.clone();
-    if users::find_by_email(&mut conn, &email.to_lowercase())?.is_some() {
-        return Err(ServiceError::Conflict(ACCOUNT_EXISTS.into()));
-    }
-    let input = NewUser {
-        email: &email,
-        name: &form.name,
-        password: &form.password,
-        user_type: UserType::Full,
-        is_staff: false,
-    };
-    if form.password != form.confirm_password {
-        let mut errors = users::validate(&input).err().unwrap_or_default();
-        if !errors.iter().any(|e| e.field == "password") {
-            errors.push(crate::domain::FieldError::new(
-                "confirm_password",
-                "The two passwords do not match.",
-            ));
-        }
-        return Err(ServiceError::Invalid(errors));
-    }
-    let user = match users::create(&mut conn, &s.hasher, input, None) {
-        // Created meanwhile by another request.
-        Err(ServiceError::Invalid(errors)) if errors.iter().any(|e| e.field == "email") => {
-            return Err(ServiceError::Conflict(ACCOUNT_EXISTS.into()));
-        }
-        other => other?,
-    };
-    audit::record(
-        &mut conn,
-        Event::new(actions::SIGNIN_SUCCEEDED)
-            .actor(Some(user.actor()))
-            .subject(user.email_key.clone())
-            .detail("after creating the account from an invitation")
-            .ip(ip),
-    )?;
-    Ok(user)
 }
 
 #[derive(Template)]
@@ -297,21 +241,6 @@ struct AnsweredPage {
     accepted: Option<links::Accepted>,
 }
 
-/// The signed-in user, or the way to sign in and come back to the invitation.
-async fn signed_in(
-    req: &HttpRequest,
-    session: &Session,
-    token: &str,
-) -> Result<Result<User, HttpResponse>, AppError> {
-    Ok(match load_user(req, session).await? {
-        Some(user) => Ok(user),
-        None => Err(AppError::SignInRequired {
-            next: format!("/invitations/{token}"),
-        }
-        .error_response()),
-    })
-}
-
 pub async fn accept(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -320,7 +249,7 @@ pub async fn accept(
     form: web::Form<Answer>,
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
-    let user = match signed_in(&req, &session, &token).await? {
+    let user = match signed_in(&req, &session, &format!("/invitations/{token}")).await? {
         Ok(user) => user,
         Err(redirect) => return Ok(redirect),
     };
@@ -370,7 +299,7 @@ pub async fn decline(
     form: web::Form<Answer>,
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
-    let user = match signed_in(&req, &session, &token).await? {
+    let user = match signed_in(&req, &session, &format!("/invitations/{token}")).await? {
         Ok(user) => user,
         Err(redirect) => return Ok(redirect),
     };

@@ -7,11 +7,14 @@ pub mod customers;
 pub mod devmail;
 pub mod home;
 pub mod invitations;
+pub mod invitee;
 pub mod partner_access;
 pub mod profile;
+pub mod role_invitations;
 pub mod setup;
 pub mod staff;
 pub mod staff_links;
+pub mod users;
 
 use super::AppError;
 use crate::domain::FieldError;

@@ -1,0 +1,2 @@
+DROP INDEX memberships_tenant_id;
+DROP TABLE role_invitations;
