@@ -32,6 +32,11 @@ pub mod actions {
     pub const TENANT_ENTERED: &str = "tenant.entered";
     pub const TENANT_LEFT: &str = "tenant.left";
     pub const TENANT_PARTNER_CHANGED: &str = "tenant.partner_changed";
+    pub const TENANT_RENAMED: &str = "tenant.renamed";
+    pub const TENANT_DELETED: &str = "tenant.deleted";
+    pub const ROLE_CREATED: &str = "role.created";
+    pub const ROLE_UPDATED: &str = "role.updated";
+    pub const ROLE_DELETED: &str = "role.deleted";
 
     pub const ALL: &[&str] = &[
         SIGNIN_SUCCEEDED,
@@ -57,6 +62,11 @@ pub mod actions {
         TENANT_ENTERED,
         TENANT_LEFT,
         TENANT_PARTNER_CHANGED,
+        TENANT_RENAMED,
+        TENANT_DELETED,
+        ROLE_CREATED,
+        ROLE_UPDATED,
+        ROLE_DELETED,
     ];
 }
 

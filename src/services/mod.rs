@@ -3,9 +3,11 @@
 pub mod audit;
 pub mod links;
 pub mod outbox;
+pub mod roles;
 pub mod sessions;
 pub mod setup;
 pub mod signin;
+pub mod subaccounts;
 pub mod tenants;
 pub mod users;
 
