@@ -128,6 +128,8 @@ pub fn app(
         .configure(pages::partner_access::routes)
         .configure(pages::staff_links::routes)
         .configure(pages::customers::routes)
+        .configure(pages::subaccounts::routes)
+        .configure(pages::roles::routes)
         .configure(pages::accounts::routes)
         .default_service(web::to(pages::not_found))
         .wrap(ErrorHandlers::new().default_handler(errors::render_error_page))

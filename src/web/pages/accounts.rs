@@ -40,6 +40,8 @@ struct Overview {
     customers: bool,
     partner_access: bool,
     activity: bool,
+    can_create_sub: bool,
+    manages_roles: bool,
 }
 
 /// Allowed, or not; only real failures are errors.
@@ -88,6 +90,8 @@ pub async fn overview(
                 customers,
                 partner_access: access.allows(Permission::TenantManage),
                 activity: access.allows(Permission::AuditView),
+                can_create_sub: access.allows(Permission::SubtenantsCreate),
+                manages_roles: access.own().is_owner(),
                 tenant,
             })
         })

@@ -8,9 +8,11 @@ pub mod home;
 pub mod invitations;
 pub mod partner_access;
 pub mod profile;
+pub mod roles;
 pub mod setup;
 pub mod staff;
 pub mod staff_links;
+pub mod subaccounts;
 
 use super::AppError;
 use crate::domain::FieldError;
