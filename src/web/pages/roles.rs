@@ -283,7 +283,11 @@ async fn save(
     fields: Vec<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let input = parse(fields);
-    let verb = if role_id.is_some() { "saved" } else { "created" };
+    let verb = if role_id.is_some() {
+        "saved"
+    } else {
+        "created"
+    };
     let (u, t, i, r) = (user.clone(), tenant_id.clone(), input, role_id);
     let token = csrf::token(&session);
     let outcome = state
@@ -363,7 +367,15 @@ pub async fn update(
     form: Fields,
 ) -> Result<HttpResponse, AppError> {
     let (tenant_id, role_id) = path.into_inner();
-    save(user, state, session, tenant_id, Some(role_id), form.into_inner()).await
+    save(
+        user,
+        state,
+        session,
+        tenant_id,
+        Some(role_id),
+        form.into_inner(),
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -403,10 +415,6 @@ pub async fn delete(
     let role = state
         .db(move |c| roles::delete(c, &user, &t, &role_id))
         .await?;
-    flash(
-        &session,
-        "success",
-        format!("Role {} deleted.", role.name),
-    );
+    flash(&session, "success", format!("Role {} deleted.", role.name));
     Ok(see_other(&list_url(&tenant_id)))
 }
