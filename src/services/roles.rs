@@ -123,7 +123,7 @@ fn load(conn: &mut AnyConnection, records: Vec<RoleRecord>) -> ServiceResult<Vec
             created_at: r.created_at,
         })
         .collect();
-    roles.sort_by(|a, b| (a.rank(), a.name.to_lowercase()).cmp(&(b.rank(), b.name.to_lowercase())));
+    roles.sort_by_key(|r| (r.rank(), r.name.to_lowercase()));
     Ok(roles)
 }
 

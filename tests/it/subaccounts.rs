@@ -30,8 +30,11 @@ pub fn by_name(app: &TestApp, name: &str) -> Tenant {
         .unwrap_or_else(|| panic!("no tenant {name}"))
 }
 
+/// Ids and names of tenants (then of roles).
+type Named = Vec<(String, String)>;
+
 /// Tenants, roles, permissions and memberships: what a refusal must leave unchanged.
-pub fn snapshot(app: &TestApp) -> (Vec<(String, String)>, Vec<(String, String)>, i64, i64) {
+pub fn snapshot(app: &TestApp) -> (Named, Named, i64, i64) {
     let mut conn = app.conn();
     let tenants = t::table
         .order(t::id)
