@@ -37,6 +37,11 @@ pub mod actions {
     pub const ROLE_INVITATION_REVOKED: &str = "role_invitation.revoked";
     pub const ROLE_INVITATION_ACCEPTED: &str = "role_invitation.accepted";
     pub const MEMBERSHIP_REVOKED: &str = "membership.revoked";
+    pub const TENANT_RENAMED: &str = "tenant.renamed";
+    pub const TENANT_DELETED: &str = "tenant.deleted";
+    pub const ROLE_CREATED: &str = "role.created";
+    pub const ROLE_UPDATED: &str = "role.updated";
+    pub const ROLE_DELETED: &str = "role.deleted";
 
     pub const ALL: &[&str] = &[
         SIGNIN_SUCCEEDED,
@@ -67,6 +72,11 @@ pub mod actions {
         ROLE_INVITATION_REVOKED,
         ROLE_INVITATION_ACCEPTED,
         MEMBERSHIP_REVOKED,
+        TENANT_RENAMED,
+        TENANT_DELETED,
+        ROLE_CREATED,
+        ROLE_UPDATED,
+        ROLE_DELETED,
     ];
 }
 

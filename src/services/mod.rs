@@ -6,9 +6,11 @@ pub mod links;
 pub mod memberships;
 pub mod outbox;
 pub mod role_invitations;
+pub mod roles;
 pub mod sessions;
 pub mod setup;
 pub mod signin;
+pub mod subaccounts;
 pub mod tenants;
 pub mod users;
 

@@ -32,7 +32,12 @@ pub struct NewTenant<'a> {
     pub owner_email: &'a str,
 }
 
-/// Creates a tenant with its built-in roles and makes the owner its Account owner.
+/// Shown when a tenant name is in use (names are unique regardless of case).
+pub const NAME_TAKEN: &str = "An account with this name already exists. Choose another name.";
+
+/// Creates a tenant with its built-in roles and makes the owner its Account owner (the CLI's
+/// `tenant add --owner`, and accepting an invitation into a new account). A taken name is an
+/// Invalid `name`.
 pub fn create(
     conn: &mut AnyConnection,
     input: NewTenant<'_>,
@@ -55,93 +60,131 @@ pub fn create(
                 format!("There is no account with the id {parent}."),
             ));
         }
-        let id = new_id();
-        let at = now();
-        // Account numbers are random; a collision (one in a billion) is retried.
-        let mut attempts = 0;
-        loop {
-            let number = rand::thread_rng()
-                .gen_range(100_000_000u32..1_000_000_000)
-                .to_string();
-            let inserted = c.transaction(|c| {
-                diesel::insert_into(tenants::table)
-                    .values((
-                        tenants::id.eq(&id),
-                        tenants::name.eq(&name),
-                        tenants::name_key.eq(name.to_lowercase()),
-                        tenants::account_number.eq(&number),
-                        tenants::parent_id.eq(input.parent_id),
-                        tenants::is_partner.eq(input.is_partner),
-                        tenants::created_at.eq(at),
-                    ))
-                    .execute(c)
-            });
-            match inserted {
-                Ok(_) => break,
-                Err(e) if is_unique_violation(&e) => {
-                    if name_taken(c, &name)? {
-                        return Err(ServiceError::invalid(
-                            "name",
-                            "An account with this name already exists. Choose another name.",
-                        ));
-                    }
-                    attempts += 1;
-                    if attempts > 5 {
-                        return Err(e.into());
-                    }
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        for builtin in BuiltinRole::ALL {
-            let role_id = new_id();
-            diesel::insert_into(roles::table)
-                .values((
-                    roles::id.eq(&role_id),
-                    roles::tenant_id.eq(&id),
-                    roles::name.eq(builtin.name()),
-                    roles::description.eq(builtin.description()),
-                    roles::applies_to.eq(AppliesTo::ThisAndSubAccounts.as_str()),
-                    roles::builtin.eq(builtin.key()),
-                    roles::created_at.eq(at),
-                ))
-                .execute(c)?;
-            for permission in builtin.permissions() {
-                diesel::insert_into(role_permissions::table)
-                    .values((
-                        role_permissions::role_id.eq(&role_id),
-                        role_permissions::permission.eq(permission.as_str()),
-                    ))
-                    .execute(c)?;
-            }
-            if builtin == BuiltinRole::Owner {
-                diesel::insert_into(memberships::table)
-                    .values((
-                        memberships::id.eq(new_id()),
-                        memberships::user_id.eq(&owner.id),
-                        memberships::role_id.eq(&role_id),
-                        memberships::tenant_id.eq(&id),
-                        memberships::created_at.eq(at),
-                    ))
-                    .execute(c)?;
-            }
-        }
-        audit::record(
-            c,
-            Event::new(actions::TENANT_CREATED)
-                .actor(by)
-                .tenant(id.clone())
-                .subject(name.clone())
-                .detail(format!(
-                    "owner {owner_key}{}",
-                    if input.is_partner { ", partner" } else { "" }
-                )),
-        )?;
-        find(c, &id)?.ok_or(ServiceError::NotFound)
+        let detail = format!(
+            "owner {owner_key}{}",
+            if input.is_partner { ", partner" } else { "" }
+        );
+        let spec = Spec {
+            name: &name,
+            is_partner: input.is_partner,
+            parent_id: input.parent_id,
+            owner_id: Some(&owner.id),
+            detail,
+            grant_id: None,
+        };
+        insert(c, spec, by).map_err(|e| match e {
+            ServiceError::Conflict(m) => ServiceError::invalid("name", m),
+            e => e,
+        })
     })
 }
 
-fn name_taken(conn: &mut AnyConnection, name: &str) -> ServiceResult<bool> {
+/// What [`insert`] stores: a checked name, where the tenant sits, and who (if anyone) becomes
+/// its Account owner.
+pub(crate) struct Spec<'a> {
+    pub name: &'a str,
+    pub is_partner: bool,
+    pub parent_id: Option<&'a str>,
+    pub owner_id: Option<&'a str>,
+    /// The audit event's detail.
+    pub detail: String,
+    /// The grant the creator acted through, if that was their only way in.
+    pub grant_id: Option<String>,
+}
+
+/// Inserts a tenant with its built-in roles, the owner's membership when there is one, and the
+/// `tenant.created` event. Call inside a write transaction; a taken name is a Conflict
+/// ([`NAME_TAKEN`]).
+pub(crate) fn insert(
+    c: &mut AnyConnection,
+    spec: Spec<'_>,
+    by: Option<Actor>,
+) -> ServiceResult<Tenant> {
+    let id = new_id();
+    let at = now();
+    let name = spec.name;
+    // Account numbers are random; a collision (one in a billion) is retried.
+    let mut attempts = 0;
+    loop {
+        let number = rand::thread_rng()
+            .gen_range(100_000_000u32..1_000_000_000)
+            .to_string();
+        // A savepoint, so that PostgreSQL can go on after a unique violation.
+        let inserted = c.transaction(|c| {
+            diesel::insert_into(tenants::table)
+                .values((
+                    tenants::id.eq(&id),
+                    tenants::name.eq(name),
+                    tenants::name_key.eq(name.to_lowercase()),
+                    tenants::account_number.eq(&number),
+                    tenants::parent_id.eq(spec.parent_id),
+                    tenants::is_partner.eq(spec.is_partner),
+                    tenants::created_at.eq(at),
+                ))
+                .execute(c)
+        });
+        match inserted {
+            Ok(_) => break,
+            Err(e) if is_unique_violation(&e) => {
+                if name_taken(c, name)? {
+                    return Err(ServiceError::Conflict(NAME_TAKEN.into()));
+                }
+                attempts += 1;
+                if attempts > 5 {
+                    return Err(e.into());
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    for builtin in BuiltinRole::ALL {
+        let role_id = new_id();
+        diesel::insert_into(roles::table)
+            .values((
+                roles::id.eq(&role_id),
+                roles::tenant_id.eq(&id),
+                roles::name.eq(builtin.name()),
+                roles::description.eq(builtin.description()),
+                roles::applies_to.eq(AppliesTo::ThisAndSubAccounts.as_str()),
+                roles::builtin.eq(builtin.key()),
+                roles::created_at.eq(at),
+            ))
+            .execute(c)?;
+        for permission in builtin.permissions() {
+            diesel::insert_into(role_permissions::table)
+                .values((
+                    role_permissions::role_id.eq(&role_id),
+                    role_permissions::permission.eq(permission.as_str()),
+                ))
+                .execute(c)?;
+        }
+        if builtin == BuiltinRole::Owner
+            && let Some(owner_id) = spec.owner_id
+        {
+            diesel::insert_into(memberships::table)
+                .values((
+                    memberships::id.eq(new_id()),
+                    memberships::user_id.eq(owner_id),
+                    memberships::role_id.eq(&role_id),
+                    memberships::tenant_id.eq(&id),
+                    memberships::created_at.eq(at),
+                ))
+                .execute(c)?;
+        }
+    }
+    let mut event = Event::new(actions::TENANT_CREATED)
+        .actor(by)
+        .tenant(id.clone())
+        .subject(name.to_string())
+        .detail(spec.detail);
+    if let Some(grant) = spec.grant_id {
+        event = event.grant(grant);
+    }
+    audit::record(c, event)?;
+    find(c, &id)?.ok_or(ServiceError::NotFound)
+}
+
+pub(crate) fn name_taken(conn: &mut AnyConnection, name: &str) -> ServiceResult<bool> {
     let n: i64 = tenants::table
         .filter(tenants::name_key.eq(name.to_lowercase()))
         .count()

@@ -128,6 +128,8 @@ pub fn app(
         .configure(pages::partner_access::routes)
         .configure(pages::staff_links::routes)
         .configure(pages::customers::routes)
+        .configure(pages::subaccounts::routes)
+        .configure(pages::roles::routes)
         .configure(pages::accounts::routes)
         .configure(pages::access::routes)
         .configure(pages::users::routes)

@@ -42,6 +42,8 @@ struct Overview {
     activity: bool,
     /// Users & roles: for those who may invite through their own roles.
     users: bool,
+    can_create_sub: bool,
+    manages_roles: bool,
 }
 
 /// Allowed, or not; only real failures are errors.
@@ -91,6 +93,8 @@ pub async fn overview(
                 partner_access: access.allows(Permission::TenantManage),
                 activity: access.allows(Permission::AuditView),
                 users: access.own().allows(Permission::UsersInvite),
+                can_create_sub: access.allows(Permission::SubtenantsCreate),
+                manages_roles: access.own().is_owner(),
                 tenant,
             })
         })

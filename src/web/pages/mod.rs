@@ -11,9 +11,11 @@ pub mod invitee;
 pub mod partner_access;
 pub mod profile;
 pub mod role_invitations;
+pub mod roles;
 pub mod setup;
 pub mod staff;
 pub mod staff_links;
+pub mod subaccounts;
 pub mod users;
 
 use super::AppError;
