@@ -32,6 +32,9 @@ pub mod actions {
     pub const TENANT_ENTERED: &str = "tenant.entered";
     pub const TENANT_LEFT: &str = "tenant.left";
     pub const TENANT_PARTNER_CHANGED: &str = "tenant.partner_changed";
+    pub const API_TOKEN_CREATED: &str = "api_token.created";
+    pub const API_TOKEN_REVOKED: &str = "api_token.revoked";
+    pub const API_AUTH_FAILED: &str = "api.auth_failed";
 
     pub const ALL: &[&str] = &[
         SIGNIN_SUCCEEDED,
@@ -57,6 +60,9 @@ pub mod actions {
         TENANT_ENTERED,
         TENANT_LEFT,
         TENANT_PARTNER_CHANGED,
+        API_TOKEN_CREATED,
+        API_TOKEN_REVOKED,
+        API_AUTH_FAILED,
     ];
 }
 

@@ -1,5 +1,6 @@
 //! One module per capability: transactions and rules, used by the pages, the API and the CLI.
 
+pub mod api_tokens;
 pub mod audit;
 pub mod links;
 pub mod outbox;
