@@ -207,3 +207,20 @@ pub fn auth_failed(
             .ip(ip),
     )
 }
+
+/// Up to `limit` distinct tenants where the user holds a role directly (for Basic
+/// authentication without a `Liaison-Tenant` header: the only one, when there is one).
+pub fn member_tenants(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    limit: i64,
+) -> ServiceResult<Vec<String>> {
+    use crate::db::schema::memberships;
+    Ok(memberships::table
+        .filter(memberships::user_id.eq(user_id))
+        .select(memberships::tenant_id)
+        .distinct()
+        .order(memberships::tenant_id.asc())
+        .limit(limit)
+        .load(conn)?)
+}

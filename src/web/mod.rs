@@ -123,6 +123,7 @@ pub fn app(
     App::new()
         .app_data(web::Data::new(state))
         .app_data(web::FormConfig::default().limit(FORM_LIMIT))
+        .configure(crate::api::routes)
         .configure(routes)
         .configure(pages::invitations::routes)
         .configure(pages::partner_access::routes)
@@ -133,6 +134,7 @@ pub fn app(
         .wrap(ErrorHandlers::new().default_handler(errors::render_error_page))
         .wrap(from_fn(csrf::protect))
         .wrap(sessions)
+        .wrap(from_fn(crate::api::cookieless))
         .wrap(from_fn(security::headers))
         .wrap(security::request_log())
 }
