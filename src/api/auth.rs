@@ -40,7 +40,8 @@ enum Credentials {
 
 const MISSING: &str = "Authentication is required: send an API token as `Authorization: Bearer <token>`, or your email and password with HTTP Basic authentication.";
 const MALFORMED: &str = "The Authorization header is malformed: use `Bearer <token>` or `Basic <base64 of email:password>`.";
-const BAD_TOKEN: &str = "The API token is not valid: it is unknown or was revoked, or its user is disabled.";
+const BAD_TOKEN: &str =
+    "The API token is not valid: it is unknown or was revoked, or its user is disabled.";
 
 fn credentials(req: &HttpRequest) -> Result<Option<Credentials>, ()> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
@@ -119,7 +120,10 @@ async fn identify(
                 audit_failure(state, None, "unknown or revoked API token".into(), ip).await?;
                 return Err(ApiError::unauthorized(BAD_TOKEN));
             };
-            if header_tenant.as_ref().is_some_and(|t| *t != token.tenant_id) {
+            if header_tenant
+                .as_ref()
+                .is_some_and(|t| *t != token.tenant_id)
+            {
                 return Err(ApiError::bad_request(
                     "This API token is bound to one account: leave out the Liaison-Tenant header or name that account.",
                 ));

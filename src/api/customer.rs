@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PartnerAccessJson {
     /// The connected partner, if any (at most one).
+    #[schema(required = true)]
     pub connected: Option<LinkJson>,
     /// What the connected partner's access level allows, in plain words.
     pub allows: Vec<String>,

@@ -86,7 +86,11 @@ fn authenticated(op: &mut Operation) {
             "With Basic authentication: the id of the account the call acts in (needed when you \
              belong to several). With a token: leave out, or the token's own account.",
         ))
-        .schema(Some(ObjectBuilder::new().schema_type(Type::String).max_length(Some(64))))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(64)),
+        ))
         .build();
     op.parameters.get_or_insert_with(Vec::new).push(tenant);
     add_response(op, "400", || {
@@ -112,10 +116,16 @@ fn authenticated(op: &mut Operation) {
     add_response(op, "429", || {
         error_response("Too many failed sign-ins (Basic): wait and try again")
     });
-    add_response(op, "503", || error_response("The database is busy; try again"));
+    add_response(op, "503", || {
+        error_response("The database is busy; try again")
+    });
     if op.request_body.is_some() {
-        add_response(op, "413", || error_response("The body is larger than 64 KiB"));
-        add_response(op, "415", || error_response("The body is not application/json"));
+        add_response(op, "413", || {
+            error_response("The body is larger than 64 KiB")
+        });
+        add_response(op, "415", || {
+            error_response("The body is not application/json")
+        });
         add_response(op, "422", || {
             error_response("The JSON has the wrong shape, or a field broke a rule")
         });
@@ -125,8 +135,14 @@ fn authenticated(op: &mut Operation) {
 impl Modify for Common {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
-        components.add_security_scheme("basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        components.add_security_scheme(
+            "basic",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
+        );
         for (path, item) in openapi.paths.paths.iter_mut() {
             let public = path.ends_with("/openapi.json");
             for op in [

@@ -46,16 +46,22 @@ pub struct LinkJson {
     pub partner_id: String,
     pub partner_name: String,
     /// The customer tenant, once the invitation was accepted.
+    #[schema(required = true)]
     pub customer_id: Option<String>,
+    #[schema(required = true)]
     pub customer_name: Option<String>,
+    #[schema(required = true)]
     pub customer_account_number: Option<String>,
     /// The partner's role that limits what its users may do in the customer tenant.
     pub access_level_id: String,
     pub access_level: String,
     /// RFC 3339, UTC.
     pub invited_at: String,
+    #[schema(required = true)]
     pub invitation_expires_at: Option<String>,
+    #[schema(required = true)]
     pub connected_at: Option<String>,
+    #[schema(required = true)]
     pub ended_at: Option<String>,
 }
 
@@ -87,6 +93,7 @@ impl From<&LinkRow> for LinkJson {
 pub struct LinkList {
     pub items: Vec<LinkJson>,
     /// Pass as `cursor` for the next page; null on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -120,9 +127,15 @@ impl ListParams {
                     })?,
             ),
         };
-        let search = self.q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty());
+        let search = self
+            .q
+            .map(|q| q.trim().to_string())
+            .filter(|q| !q.is_empty());
         if search.as_ref().is_some_and(|q| q.chars().count() > 254) {
-            return Err(ApiError::invalid("q", "The search must be at most 254 characters."));
+            return Err(ApiError::invalid(
+                "q",
+                "The search must be at most 254 characters.",
+            ));
         }
         let before = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
             Some(c) => Some(cursor::decode(c)?),

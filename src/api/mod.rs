@@ -159,7 +159,12 @@ pub mod cursor {
 
     /// The position in a cursor sent back by a client; 422 on anything this API did not make.
     pub fn decode(cursor: &str) -> Result<String, ApiError> {
-        let bad = || ApiError::invalid("cursor", "The cursor is not valid: pass back the nextCursor of the previous page.");
+        let bad = || {
+            ApiError::invalid(
+                "cursor",
+                "The cursor is not valid: pass back the nextCursor of the previous page.",
+            )
+        };
         if cursor.len() > 128 {
             return Err(bad());
         }
@@ -181,7 +186,10 @@ pub mod cursor {
                 .ok()
                 .filter(|n| (1..=max).contains(n))
                 .ok_or_else(|| {
-                    ApiError::invalid("limit", format!("The limit must be a number from 1 to {max}."))
+                    ApiError::invalid(
+                        "limit",
+                        format!("The limit must be a number from 1 to {max}."),
+                    )
                 }),
         }
     }

@@ -163,7 +163,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/profile/password").route(web::post().to(profile::change_password)))
         .service(web::resource("/profile/tokens").route(web::post().to(profile::create_token)))
         .service(
-            web::resource("/profile/tokens/{id}/revoke").route(web::post().to(profile::revoke_token)),
+            web::resource("/profile/tokens/{id}/revoke")
+                .route(web::post().to(profile::revoke_token)),
         )
         .service(web::resource("/staff").route(web::get().to(staff::console)))
         .service(web::resource("/staff/audit").route(web::get().to(staff::audit)))

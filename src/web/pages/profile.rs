@@ -1,8 +1,8 @@
 //! The profile page: change your name and your password, manage your API tokens.
 
 use super::{FormErrors, render, render_status, see_other, when};
-use crate::services::{ServiceError, api_tokens, tenants};
 use crate::services::users::{self, PasswordChange};
+use crate::services::{ServiceError, api_tokens, tenants};
 use crate::web::extract::CurrentUser;
 use crate::web::layout::{Layout, flash};
 use crate::web::{AppError, AppState};
@@ -244,9 +244,7 @@ pub async fn revoke_token(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let token = state
-        .db(move |c| api_tokens::revoke(c, &user, &id))
-        .await?;
+    let token = state.db(move |c| api_tokens::revoke(c, &user, &id)).await?;
     flash(
         &session,
         "success",
