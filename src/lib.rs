@@ -1,5 +1,6 @@
 //! Liaison: a self-hosted portal for delegated access between tenants.
 
+pub mod api;
 pub mod authz;
 pub mod cli;
 pub mod config;

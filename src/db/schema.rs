@@ -176,3 +176,22 @@ diesel::allow_tables_to_appear_in_same_query!(role_invitations, roles);
 diesel::allow_tables_to_appear_in_same_query!(role_invitations, tenants);
 diesel::allow_tables_to_appear_in_same_query!(role_invitations, users);
 diesel::allow_tables_to_appear_in_same_query!(role_invitations, memberships);
+
+// API tokens (migration 2026-11-28-000002_api_tokens).
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        tenant_id -> Text,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(api_tokens -> tenants (tenant_id));
+diesel::allow_tables_to_appear_in_same_query!(api_tokens, users);
+diesel::allow_tables_to_appear_in_same_query!(api_tokens, tenants);

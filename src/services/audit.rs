@@ -42,6 +42,9 @@ pub mod actions {
     pub const ROLE_CREATED: &str = "role.created";
     pub const ROLE_UPDATED: &str = "role.updated";
     pub const ROLE_DELETED: &str = "role.deleted";
+    pub const API_TOKEN_CREATED: &str = "api_token.created";
+    pub const API_TOKEN_REVOKED: &str = "api_token.revoked";
+    pub const API_AUTH_FAILED: &str = "api.auth_failed";
 
     pub const ALL: &[&str] = &[
         SIGNIN_SUCCEEDED,
@@ -77,6 +80,9 @@ pub mod actions {
         ROLE_CREATED,
         ROLE_UPDATED,
         ROLE_DELETED,
+        API_TOKEN_CREATED,
+        API_TOKEN_REVOKED,
+        API_AUTH_FAILED,
     ];
 }
 

@@ -192,7 +192,9 @@ pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorH
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
     let status = res.status();
-    if already_html || status.is_redirection() {
+    // The JSON API answers its own errors (api::json_errors); never an HTML page there.
+    let api = res.request().path().starts_with("/api/");
+    if already_html || api || status.is_redirection() {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let fragment = res.request().headers().contains_key("HX-Request");

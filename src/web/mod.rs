@@ -123,6 +123,7 @@ pub fn app(
     App::new()
         .app_data(web::Data::new(state))
         .app_data(web::FormConfig::default().limit(FORM_LIMIT))
+        .configure(crate::api::routes)
         .configure(routes)
         .configure(pages::invitations::routes)
         .configure(pages::partner_access::routes)
@@ -138,6 +139,7 @@ pub fn app(
         .wrap(ErrorHandlers::new().default_handler(errors::render_error_page))
         .wrap(from_fn(csrf::protect))
         .wrap(sessions)
+        .wrap(from_fn(crate::api::cookieless))
         .wrap(from_fn(security::headers))
         .wrap(security::request_log())
 }
@@ -164,6 +166,11 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(profile::update_name)),
         )
         .service(web::resource("/profile/password").route(web::post().to(profile::change_password)))
+        .service(web::resource("/profile/tokens").route(web::post().to(profile::create_token)))
+        .service(
+            web::resource("/profile/tokens/{id}/revoke")
+                .route(web::post().to(profile::revoke_token)),
+        )
         .service(web::resource("/staff").route(web::get().to(staff::console)))
         .service(web::resource("/staff/audit").route(web::get().to(staff::audit)))
         .service(web::resource("/staff/mail").route(web::get().to(staff::mail)))

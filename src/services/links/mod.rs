@@ -22,6 +22,8 @@ use diesel::prelude::*;
 
 pub const ORIGIN: &str = "partner_link";
 pub const PAGE_SIZE: i64 = 50;
+/// The largest page a caller may ask for (the JSON API's `limit`).
+pub const MAX_PAGE_SIZE: i64 = 100;
 
 /// Shown when a customer tenant already has a connected partner (DESIGN §4).
 pub const ALREADY_LINKED: &str = "The associated account is already linked to another tenant.";
@@ -75,6 +77,8 @@ pub struct LinkFilter {
     pub search: Option<String>,
     /// Keyset cursor: links older than this id (newest first).
     pub before: Option<String>,
+    /// Rows a page, [`PAGE_SIZE`] when None, at most [`MAX_PAGE_SIZE`].
+    pub limit: Option<i64>,
 }
 
 pub struct LinkPage {
@@ -240,12 +244,13 @@ fn list(
     if let Some(before) = &filter.before {
         query = query.filter(access_grants::id.lt(before.clone()));
     }
+    let limit = filter.limit.unwrap_or(PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
     let mut rows: Vec<ListedRow> = query
         .order(access_grants::id.desc())
-        .limit(PAGE_SIZE + 1)
+        .limit(limit + 1)
         .load(conn)?;
-    let next = if rows.len() as i64 > PAGE_SIZE {
-        rows.truncate(PAGE_SIZE as usize);
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
         rows.last().map(|r| r.0.id.clone())
     } else {
         None

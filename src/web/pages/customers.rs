@@ -126,6 +126,7 @@ pub async fn list(
         status,
         search: Some(q.clone()).filter(|q| !q.is_empty()),
         before: before.clone(),
+        ..Default::default()
     };
     let (u, t, token) = (user.clone(), tenant_id.clone(), csrf::token(&session));
     let (ctx, partner, page) = state

@@ -95,6 +95,7 @@ pub async fn links_list(
         status,
         search: non_empty(&query.q, 254),
         before: non_empty(&query.before, 64),
+        ..Default::default()
     };
     let first_page = filter.before.is_none();
     let (u, f) = (user.clone(), filter.clone());
