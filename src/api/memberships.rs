@@ -149,9 +149,9 @@ pub async fn revoke(
         return Err(ApiError::not_found());
     }
     let (user, tenant, settings) = (caller.user, caller.tenant_id, state.settings.clone());
-    let path = db(&state, move |c| {
+    let revoked = db(&state, move |c| {
         memberships::revoke(c, &settings, &user, &tenant, &id)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(MembershipJson::from(&path)))
+    Ok(HttpResponse::Ok().json(MembershipJson::from(&revoked)))
 }
