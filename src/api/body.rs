@@ -2,12 +2,13 @@
 //! JSON of the wrong shape, `413` past the size limit. Request types give every field a default
 //! so that missing values reach the service and come back as field errors.
 
-use super::error::ApiError;
+use super::error::{ApiError, FieldMessage};
 use actix_web::dev::Payload;
 use actix_web::http::{StatusCode, header};
 use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -27,18 +28,45 @@ fn is_json(req: &HttpRequest) -> bool {
         })
 }
 
+/// The most top-level fields examined to name those of the wrong type.
+const MAX_FIELDS_EXAMINED: usize = 50;
+
 /// Parses a body already read; shared with tests of the mapping.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {
-            Category::Data => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("The JSON body does not have the expected shape: {e}."),
-            ),
+            Category::Data => {
+                let mut err = ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("The JSON body does not have the expected shape: {e}."),
+                );
+                err.fields = wrong_fields::<T>(body);
+                err
+            }
             _ => ApiError::bad_request(format!("The body is not valid JSON: {e}.")),
         }
     })
+}
+
+/// The top-level fields of a JSON object whose value has the wrong type. Request types give
+/// every field a default, so `{"field": value}` alone fails only when that value is wrong.
+fn wrong_fields<T: DeserializeOwned>(body: &[u8]) -> Vec<FieldMessage> {
+    let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(body) else {
+        return Vec::new();
+    };
+    object
+        .into_iter()
+        .take(MAX_FIELDS_EXAMINED)
+        .filter_map(|(field, value)| {
+            let alone = Value::Object(Map::from_iter([(field.clone(), value)]));
+            let e = serde_json::from_value::<T>(alone).err()?;
+            Some(FieldMessage {
+                message: format!("`{field}` has the wrong type: {e}."),
+                field,
+            })
+        })
+        .collect()
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {

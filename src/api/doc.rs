@@ -5,7 +5,7 @@
 
 use super::auth::TENANT_HEADER;
 use super::error::{ErrorBody, WWW_AUTHENTICATE};
-use super::{customer, links, users};
+use super::{customer, links, memberships, role_invitations, roles, users};
 use actix_web::HttpResponse;
 use std::sync::OnceLock;
 use utoipa::openapi::content::ContentBuilder;
@@ -39,6 +39,17 @@ use utoipa::{Modify, OpenApi};
         links::access_levels,
         customer::partner_access,
         customer::remove,
+        roles::list,
+        roles::create,
+        roles::get,
+        roles::update,
+        roles::delete,
+        role_invitations::list,
+        role_invitations::create,
+        role_invitations::resend,
+        role_invitations::revoke,
+        memberships::list,
+        memberships::revoke,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Common),
@@ -46,6 +57,7 @@ use utoipa::{Modify, OpenApi};
         (name = "users", description = "The caller"),
         (name = "partner", description = "A partner's links to its customers"),
         (name = "customer", description = "A customer's partner access"),
+        (name = "roles", description = "Roles, invitations to them, and who has access through them"),
         (name = "meta", description = "This description"),
     )
 )]

@@ -9,6 +9,9 @@ pub mod customer;
 pub mod doc;
 pub mod error;
 pub mod links;
+pub mod memberships;
+pub mod role_invitations;
+pub mod roles;
 pub mod users;
 
 pub use auth::ApiCaller;
@@ -51,6 +54,17 @@ api_routes! {
     GET "/partner/access-levels" => links::access_levels;
     GET "/customer/partner-access" => customer::partner_access;
     POST "/customer/partner-access/{linkId}/remove" => customer::remove;
+    GET "/roles" => roles::list;
+    POST "/roles" => roles::create;
+    GET "/roles/{id}" => roles::get;
+    PATCH "/roles/{id}" => roles::update;
+    DELETE "/roles/{id}" => roles::delete;
+    GET "/role-invitations" => role_invitations::list;
+    POST "/role-invitations" => role_invitations::create;
+    POST "/role-invitations/{id}/resend" => role_invitations::resend;
+    POST "/role-invitations/{id}/revoke" => role_invitations::revoke;
+    GET "/memberships" => memberships::list;
+    DELETE "/memberships/{id}" => memberships::revoke;
 }
 
 /// Registered from `web::app` with `.configure(api::routes)`.

@@ -18,6 +18,7 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use std::collections::HashMap;
 
 pub const PAGE_SIZE: i64 = 50;
+pub const MAX_PAGE_SIZE: i64 = 100;
 /// A guard against a cycle in the tree; far deeper than any real hierarchy.
 const MAX_DEPTH: i64 = 100_000;
 
@@ -112,11 +113,23 @@ pub fn access_paths_of(
     tenant_id: &str,
     after: Option<&str>,
 ) -> ServiceResult<PathPage> {
+    access_paths_page(conn, viewer, tenant_id, after, PAGE_SIZE)
+}
+
+/// [`access_paths_of`] with the page size chosen (the API's `limit`), 1 to [`MAX_PAGE_SIZE`].
+pub fn access_paths_page(
+    conn: &mut AnyConnection,
+    viewer: &User,
+    tenant_id: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> ServiceResult<PathPage> {
     inviter_access(conn, viewer, tenant_id)?;
-    let sql = paths_sql(&format!("m.id > ? ORDER BY m.id LIMIT {}", PAGE_SIZE + 1));
+    let limit = limit.clamp(1, MAX_PAGE_SIZE);
+    let sql = paths_sql(&format!("m.id > ? ORDER BY m.id LIMIT {}", limit + 1));
     let mut paths: Vec<AccessPath> = load_sql(conn, &sql, &[tenant_id, after.unwrap_or("")])?;
-    let next = if paths.len() as i64 > PAGE_SIZE {
-        paths.truncate(PAGE_SIZE as usize);
+    let next = if paths.len() as i64 > limit {
+        paths.truncate(limit as usize);
         paths.last().map(|p| p.membership_id.clone())
     } else {
         None

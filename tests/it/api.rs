@@ -4,8 +4,10 @@
 
 mod auth;
 mod body;
+mod invitations;
 mod links;
 mod openapi;
+mod roles;
 mod tokens;
 
 use crate::common::{Resp, TestApp};

@@ -1,7 +1,7 @@
 //! Who may invite to which role: `users.invite` through one's own roles, and only to roles of
 //! this tenant whose permissions one holds here too.
 
-use super::{MAX_ROLES, ROLE_ABOVE_YOURS, SELF_INVITE};
+use super::{MAX_ROLES, NO_INVITE, ROLE_ABOVE_YOURS, SELF_INVITE};
 use crate::authz::{self, Access};
 use crate::db::AnyConnection;
 use crate::db::schema::{role_permissions, roles};
@@ -19,6 +19,16 @@ pub fn refusal_message(user: &User, email: &str) -> &'static str {
         SELF_INVITE
     } else {
         ROLE_ABOVE_YOURS
+    }
+}
+
+/// The words for any Forbidden answer of [`super::invite`], given the inviter's access to the
+/// tenant (as the API has it already).
+pub fn invite_refusal(access: &Access, user: &User, email: &str) -> &'static str {
+    if access.own().allows(Permission::UsersInvite) {
+        refusal_message(user, email)
+    } else {
+        NO_INVITE
     }
 }
 

@@ -19,11 +19,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 pub const PAGE_SIZE: i64 = 50;
+pub const MAX_PAGE_SIZE: i64 = 100;
 /// How many roles of one tenant the Invite form offers.
 pub const MAX_ROLES: i64 = 200;
 
 /// Why an invitation is refused with Forbidden, in words the pages and the API show.
 pub const SELF_INVITE: &str = "You cannot invite yourself: nobody may assign themselves a role.";
+pub const NO_INVITE: &str = "Your role in this account does not allow inviting people.";
 pub const ROLE_ABOVE_YOURS: &str =
     "You can only invite to roles whose permissions you hold yourself in this account.";
 
@@ -146,7 +148,20 @@ pub fn list(
     status: InvitationStatus,
     before: Option<&str>,
 ) -> ServiceResult<InvitationPage> {
+    list_page(conn, user, tenant_id, status, before, PAGE_SIZE)
+}
+
+/// [`list`] with the page size chosen (the API's `limit`), 1 to [`MAX_PAGE_SIZE`].
+pub fn list_page(
+    conn: &mut AnyConnection,
+    user: &User,
+    tenant_id: &str,
+    status: InvitationStatus,
+    before: Option<&str>,
+    limit: i64,
+) -> ServiceResult<InvitationPage> {
     inviter_access(conn, user, tenant_id)?;
+    let limit = limit.clamp(1, MAX_PAGE_SIZE);
     let mut query = role_invitations::table
         .inner_join(roles::table)
         .left_join(
@@ -167,10 +182,10 @@ pub fn list(
     }
     let mut rows: Vec<(RoleInvitation, String, Option<String>)> = query
         .order(role_invitations::id.desc())
-        .limit(PAGE_SIZE + 1)
+        .limit(limit + 1)
         .load(conn)?;
-    let next = if rows.len() as i64 > PAGE_SIZE {
-        rows.truncate(PAGE_SIZE as usize);
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
         rows.last().map(|r| r.0.id.clone())
     } else {
         None

@@ -74,6 +74,38 @@ pub struct NewRole {
     pub applies_to: String,
 }
 
+/// A partial change of a custom role (the API's PATCH): a field left out keeps its value.
+#[derive(Debug, Clone, Default)]
+pub struct RoleChanges {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub permissions: Option<Vec<String>>,
+    pub applies_to: Option<String>,
+}
+
+impl RoleChanges {
+    /// The whole role as [`update`] takes it: these changes over the current values.
+    fn over(&self, role: &Role) -> NewRole {
+        NewRole {
+            name: self.name.clone().unwrap_or_else(|| role.name.clone()),
+            description: self
+                .description
+                .clone()
+                .unwrap_or_else(|| role.description.clone()),
+            permissions: self.permissions.clone().unwrap_or_else(|| {
+                role.permissions
+                    .iter()
+                    .map(|p| p.as_str().to_string())
+                    .collect()
+            }),
+            applies_to: self
+                .applies_to
+                .clone()
+                .unwrap_or_else(|| role.applies_to.as_str().to_string()),
+        }
+    }
+}
+
 /// The caller's own access to a tenant when they may manage its roles: an Account owner through
 /// their own roles. NotFound when they cannot see the tenant, Forbidden otherwise.
 pub fn manager_access(
@@ -255,6 +287,19 @@ pub fn update(
         )?;
         find(c, tenant_id, role_id)
     })
+}
+
+/// Changes only the given fields of a custom role, with the rules of [`update`].
+pub fn change(
+    conn: &mut AnyConnection,
+    user: &User,
+    tenant_id: &str,
+    role_id: &str,
+    changes: &RoleChanges,
+) -> ServiceResult<Role> {
+    manager_access(conn, user, tenant_id)?;
+    let role = custom(find(conn, tenant_id, role_id)?)?;
+    update(conn, user, tenant_id, role_id, &changes.over(&role))
 }
 
 /// Deletes a custom role nobody holds and no grant uses. Account owners only.
