@@ -5,7 +5,7 @@
 
 use super::auth::TENANT_HEADER;
 use super::error::{ErrorBody, WWW_AUTHENTICATE};
-use super::{customer, links, users};
+use super::{access, accounts, customer, links, users};
 use actix_web::HttpResponse;
 use std::sync::OnceLock;
 use utoipa::openapi::content::ContentBuilder;
@@ -39,6 +39,12 @@ use utoipa::{Modify, OpenApi};
         links::access_levels,
         customer::partner_access,
         customer::remove,
+        accounts::list,
+        accounts::create,
+        accounts::get,
+        accounts::rename,
+        accounts::delete,
+        access::explain,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Common),
@@ -46,6 +52,7 @@ use utoipa::{Modify, OpenApi};
         (name = "users", description = "The caller"),
         (name = "partner", description = "A partner's links to its customers"),
         (name = "customer", description = "A customer's partner access"),
+        (name = "accounts", description = "The acting account's sub-accounts, and who may do what in them"),
         (name = "meta", description = "This description"),
     )
 )]

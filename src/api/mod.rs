@@ -3,6 +3,8 @@
 //! Handlers are thin: they call the same services as the pages. The OpenAPI document is
 //! generated from the handlers' annotations ([`doc::ApiDoc`]).
 
+pub mod access;
+pub mod accounts;
 pub mod auth;
 pub mod body;
 pub mod customer;
@@ -51,6 +53,12 @@ api_routes! {
     GET "/partner/access-levels" => links::access_levels;
     GET "/customer/partner-access" => customer::partner_access;
     POST "/customer/partner-access/{linkId}/remove" => customer::remove;
+    GET "/accounts" => accounts::list;
+    POST "/accounts" => accounts::create;
+    GET "/accounts/{id}" => accounts::get;
+    PATCH "/accounts/{id}" => accounts::rename;
+    DELETE "/accounts/{id}" => accounts::delete;
+    GET "/accounts/{id}/access" => access::explain;
 }
 
 /// Registered from `web::app` with `.configure(api::routes)`.
