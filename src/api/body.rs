@@ -98,3 +98,18 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
         })
     }
 }
+
+/// A text field of a request body, read as any JSON value (declare it `serde_json::Value` with
+/// `#[schema(value_type = String)]`) so that a number or an object where text belongs is a 422
+/// naming the field, like any other rule it breaks. Missing or null is empty text, which the
+/// service refuses as a missing value.
+pub fn text(field: &str, value: &serde_json::Value) -> Result<String, ApiError> {
+    match value {
+        serde_json::Value::Null => Ok(String::new()),
+        serde_json::Value::String(s) => Ok(s.clone()),
+        _ => Err(ApiError::invalid(
+            field,
+            format!("The {field} must be a JSON string."),
+        )),
+    }
+}

@@ -5,7 +5,7 @@
 
 use super::auth::TENANT_HEADER;
 use super::error::{ErrorBody, WWW_AUTHENTICATE};
-use super::{customer, links, memberships, role_invitations, roles, users};
+use super::{access, accounts, customer, links, memberships, role_invitations, roles, users};
 use actix_web::HttpResponse;
 use std::sync::OnceLock;
 use utoipa::openapi::content::ContentBuilder;
@@ -50,6 +50,12 @@ use utoipa::{Modify, OpenApi};
         role_invitations::revoke,
         memberships::list,
         memberships::revoke,
+        accounts::list,
+        accounts::create,
+        accounts::get,
+        accounts::rename,
+        accounts::delete,
+        access::explain,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Common),
@@ -58,6 +64,7 @@ use utoipa::{Modify, OpenApi};
         (name = "partner", description = "A partner's links to its customers"),
         (name = "customer", description = "A customer's partner access"),
         (name = "roles", description = "Roles, invitations to them, and who has access through them"),
+        (name = "accounts", description = "The acting account's sub-accounts, and who may do what in them"),
         (name = "meta", description = "This description"),
     )
 )]

@@ -3,6 +3,8 @@
 //! Handlers are thin: they call the same services as the pages. The OpenAPI document is
 //! generated from the handlers' annotations ([`doc::ApiDoc`]).
 
+pub mod access;
+pub mod accounts;
 pub mod auth;
 pub mod body;
 pub mod customer;
@@ -65,6 +67,12 @@ api_routes! {
     POST "/role-invitations/{id}/revoke" => role_invitations::revoke;
     GET "/memberships" => memberships::list;
     DELETE "/memberships/{id}" => memberships::revoke;
+    GET "/accounts" => accounts::list;
+    POST "/accounts" => accounts::create;
+    GET "/accounts/{id}" => accounts::get;
+    PATCH "/accounts/{id}" => accounts::rename;
+    DELETE "/accounts/{id}" => accounts::delete;
+    GET "/accounts/{id}/access" => access::explain;
 }
 
 /// Registered from `web::app` with `.configure(api::routes)`.

@@ -12,6 +12,7 @@ pub mod sessions;
 pub mod setup;
 pub mod signin;
 pub mod subaccounts;
+pub mod subtree;
 pub mod tenants;
 pub mod users;
 

@@ -2,6 +2,8 @@
 //! OpenAPI document (see `openapi::check`): its status must be documented for the operation
 //! and its body must match the documented schema.
 
+mod access;
+mod accounts;
 mod auth;
 mod body;
 mod invitations;

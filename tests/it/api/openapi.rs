@@ -328,6 +328,22 @@ fn every_endpoint_answers_as_documented() {
         Api::anonymous(&app).get("/api/v1/partner/links").status,
         401
     );
+    let res = as_betty.post("/api/v1/accounts", &json!({"name": "Branch"}));
+    assert_eq!(res.status, 201, "{}", res.body);
+    let account = format!("/api/v1/accounts/{}", json(&res)["id"].as_str().unwrap());
+    assert_eq!(
+        as_betty
+            .post("/api/v1/accounts", &json!({"name": "Branch"}))
+            .status,
+        409
+    );
+    assert_eq!(as_betty.get("/api/v1/accounts?limit=1").status, 200);
+    assert_eq!(as_betty.get(&account).status, 200);
+    assert_eq!(as_betty.get(&format!("{account}/access")).status, 200);
+    let rename = Some(("application/json", json!({"name": ""}).to_string()));
+    assert_eq!(as_betty.send("PATCH", &account, rename, &[]).status, 422);
+    assert_eq!(as_betty.delete(&account).status, 200);
+    assert_eq!(as_betty.get(&format!("{account}/access")).status, 404);
     let mut checked = as_betty.checked.borrow().clone();
     checked.extend(as_bruce.checked.borrow().iter().cloned());
     checked.extend(super::invitations::exercise(&app));
