@@ -3,9 +3,9 @@
 
 use super::accounts::account_id;
 use super::error::ErrorBody;
+use super::roles::AppliesToJson;
 use super::{ApiCaller, ApiError, db};
 use crate::authz::{Path, Via};
-use crate::domain::role::AppliesTo;
 use crate::services::access::Explanation;
 use crate::services::subtree;
 use crate::web::AppState;
@@ -26,27 +26,6 @@ pub enum PathKind {
     Role,
     /// A role the user holds in a partner (or sharing) account, through a link or share.
     Grant,
-}
-
-/// "To what accounts should this role be applied?"
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-pub enum AppliesToJson {
-    #[serde(rename = "this")]
-    This,
-    #[serde(rename = "this_and_sub")]
-    ThisAndSub,
-    #[serde(rename = "sub_only")]
-    SubOnly,
-}
-
-impl From<AppliesTo> for AppliesToJson {
-    fn from(a: AppliesTo) -> Self {
-        match a {
-            AppliesTo::ThisAccount => Self::This,
-            AppliesTo::ThisAndSubAccounts => Self::ThisAndSub,
-            AppliesTo::OnlySubAccounts => Self::SubOnly,
-        }
-    }
 }
 
 /// One way a permission reaches the user.
