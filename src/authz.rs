@@ -6,12 +6,12 @@
 //! 1. roles: U's memberships in roles defined at T (applying to "this account" or "this account
 //!    and sub-accounts") or at an ancestor of T (applying to "this account and sub-accounts" or
 //!    "only sub-accounts");
-//! 2. grants: for each connected grant owned by T, U's rule-1 permissions on the grantee
+//! 2. grants: for each connected grant owned by T whose access period has not ended, U's rule-1 permissions on the grantee
 //!    intersected with the grant's limiting role. Grants never chain.
 //!
 //! Each rule is one query (a recursive CTE up the tree), so depth costs no extra round trips.
 
-use crate::db::{AnyConnection, load_sql};
+use crate::db::{AnyConnection, SqlParam, load_sql, load_sql_with};
 use crate::domain::permission::Permission;
 use crate::domain::role::AppliesTo;
 use crate::services::{ServiceError, ServiceResult};
@@ -244,7 +244,8 @@ fn grants_sql() -> String {
     format!(
         "WITH RECURSIVE g AS ( \
            SELECT id AS grant_id, origin, grantee_tenant_id, limiting_role_id FROM access_grants \
-           WHERE owner_tenant_id = ? AND status = 'connected'), \
+           WHERE owner_tenant_id = ? AND status = 'connected' \
+             AND (access_ends_at IS NULL OR access_ends_at > ?)), \
          chain(grant_id, id, depth) AS ( \
            SELECT grant_id, grantee_tenant_id, CAST(0 AS BIGINT) FROM g \
            UNION ALL \
@@ -310,7 +311,16 @@ pub fn access(conn: &mut AnyConnection, user_id: &str, tenant_id: &str) -> Servi
         };
         add(&mut paths, via, &row.permission);
     }
-    let grants: Vec<GrantRow> = load_sql(conn, &grants_sql(), &[tenant_id, user_id])?;
+    // A grant whose access period is over gives nothing, even before the sweeper marks it.
+    let grants: Vec<GrantRow> = load_sql_with(
+        conn,
+        &grants_sql(),
+        &[
+            SqlParam::Text(tenant_id),
+            SqlParam::Timestamp(crate::services::now()),
+            SqlParam::Text(user_id),
+        ],
+    )?;
     for row in grants {
         let via = Via::Grant {
             grant_id: row.grant_id,

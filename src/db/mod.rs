@@ -217,6 +217,13 @@ where
     }
 }
 
+/// A parameter of a hand-written query.
+#[derive(Debug, Clone, Copy)]
+pub enum SqlParam<'a> {
+    Text(&'a str),
+    Timestamp(chrono::NaiveDateTime),
+}
+
 /// Loads the rows of a hand-written query (recursive CTEs the query builder cannot express). The
 /// SQL is written once with `?` placeholders and only text parameters; PostgreSQL gets them
 /// numbered (`$1`, `$2`, …). Keep `?` out of string literals in such SQL.
@@ -230,13 +237,31 @@ where
         + diesel::QueryableByName<diesel::pg::Pg>
         + 'static,
 {
+    let params: Vec<SqlParam<'_>> = params.iter().map(|p| SqlParam::Text(p)).collect();
+    load_sql_with(conn, sql, &params)
+}
+
+/// [`load_sql`] with typed parameters (timestamps compare as timestamps on both backends).
+pub fn load_sql_with<R>(
+    conn: &mut AnyConnection,
+    sql: &str,
+    params: &[SqlParam<'_>],
+) -> diesel::QueryResult<Vec<R>>
+where
+    R: diesel::QueryableByName<diesel::sqlite::Sqlite>
+        + diesel::QueryableByName<diesel::pg::Pg>
+        + 'static,
+{
     use diesel::RunQueryDsl;
-    use diesel::sql_types::Text;
+    use diesel::sql_types::{Text, Timestamp};
     match conn {
         AnyConnection::Sqlite(c) => {
             let mut query = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
             for p in params {
-                query = query.bind::<Text, _>(p.to_string());
+                query = match *p {
+                    SqlParam::Text(t) => query.bind::<Text, _>(t.to_string()),
+                    SqlParam::Timestamp(t) => query.bind::<Timestamp, _>(t),
+                };
             }
             query.load(c)
         }
@@ -253,7 +278,10 @@ where
             }
             let mut query = diesel::sql_query(numbered).into_boxed::<diesel::pg::Pg>();
             for p in params {
-                query = query.bind::<Text, _>(p.to_string());
+                query = match *p {
+                    SqlParam::Text(t) => query.bind::<Text, _>(t.to_string()),
+                    SqlParam::Timestamp(t) => query.bind::<Timestamp, _>(t),
+                };
             }
             query.load(c)
         }

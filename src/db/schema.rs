@@ -128,6 +128,12 @@ diesel::table! {
         ended_at -> Nullable<Timestamp>,
         end_reason -> Nullable<Text>,
         updated_at -> Timestamp,
+        access_ends_at -> Nullable<Timestamp>,
+        reminded_7d_at -> Nullable<Timestamp>,
+        reminded_1d_at -> Nullable<Timestamp>,
+        requested_role_id -> Nullable<Text>,
+        requested_at -> Nullable<Timestamp>,
+        requested_by_user_id -> Nullable<Text>,
     }
 }
 
