@@ -1,6 +1,7 @@
 //! One module per capability: transactions and rules, used by the pages, the API and the CLI.
 
 pub mod access;
+pub mod activity;
 pub mod api_tokens;
 pub mod audit;
 pub mod links;

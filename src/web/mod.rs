@@ -126,6 +126,7 @@ pub fn app(
         .configure(crate::api::routes)
         .configure(routes)
         .configure(pages::invitations::routes)
+        .configure(pages::activity::routes)
         .configure(pages::partner_access::routes)
         .configure(pages::staff_links::routes)
         .configure(pages::customers::routes)

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod activity;
 pub mod auth;
 pub mod customers;
 pub mod devmail;

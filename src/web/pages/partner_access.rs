@@ -1,8 +1,7 @@
 //! A customer tenant's Partner access page (who may work here, at which level, since when;
-//! invitations waiting for the viewer; Remove access) and its Activity page.
+//! invitations waiting for the viewer; Remove access).
 
 use super::{FormErrors, render, render_status, see_other, when};
-use crate::services::audit::{self, AuditRow};
 use crate::services::links::{self, AcceptInto, InvitationKey, LinkRow, PartnerAccess};
 use crate::services::tenants::{self, Tenant};
 use crate::services::{ServiceError, ServiceResult};
@@ -29,8 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/accounts/{tenant}/partner-access/{link}/remove")
                 .route(web::get().to(remove_form))
                 .route(web::post().to(remove)),
-        )
-        .service(web::resource("/accounts/{tenant}/activity").route(web::get().to(activity)));
+        );
 }
 
 fn page_of(tenant_id: &str) -> String {
@@ -271,58 +269,4 @@ pub async fn remove(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct ActivityQuery {
-    before: String,
-}
-
-#[derive(Template)]
-#[template(path = "pages/partner_access/activity.html")]
-struct ActivityPage {
-    layout: Layout,
-    tenant_id: String,
-    tenant_name: String,
-    rows: Vec<AuditRow>,
-    next_link: Option<String>,
-    first_page: bool,
-}
-
-impl ActivityPage {
-    fn when(&self, row: &AuditRow) -> String {
-        when(&row.occurred_at)
-    }
-}
-
-pub async fn activity(
-    CurrentUser(user): CurrentUser,
-    state: web::Data<AppState>,
-    session: Session,
-    path: web::Path<String>,
-    query: web::Query<ActivityQuery>,
-) -> Result<HttpResponse, AppError> {
-    let tenant_id = path.into_inner();
-    let before: Option<String> = Some(query.into_inner().before)
-        .map(|b| b.trim().chars().take(64).collect::<String>())
-        .filter(|b| !b.is_empty());
-    let first_page = before.is_none();
-    let (u, tid) = (user.clone(), tenant_id.clone());
-    let (access, page) = state
-        .db(move |c| audit::activity(c, &u, &tid, before.as_deref()))
-        .await?;
-    let next_link = page
-        .next
-        .map(|cursor| format!("/accounts/{tenant_id}/activity?before={cursor}"));
-    let title = format!("Activity · {}", access.tenant_name);
-    let layout = Layout::new(&session, &state.settings, Some(&user), title, "accounts");
-    render(&ActivityPage {
-        layout,
-        tenant_id,
-        tenant_name: access.tenant_name,
-        rows: page.rows,
-        next_link,
-        first_page,
-    })
 }
