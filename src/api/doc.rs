@@ -5,7 +5,9 @@
 
 use super::auth::TENANT_HEADER;
 use super::error::{ErrorBody, WWW_AUTHENTICATE};
-use super::{access, accounts, customer, links, memberships, role_invitations, roles, users};
+use super::{
+    access, accounts, activity, customer, links, memberships, role_invitations, roles, users,
+};
 use actix_web::HttpResponse;
 use std::sync::OnceLock;
 use utoipa::openapi::content::ContentBuilder;
@@ -56,6 +58,7 @@ use utoipa::{Modify, OpenApi};
         accounts::rename,
         accounts::delete,
         access::explain,
+        activity::list,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Common),

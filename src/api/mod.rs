@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod activity;
 pub mod auth;
 pub mod body;
 pub mod customer;
@@ -73,6 +74,7 @@ api_routes! {
     PATCH "/accounts/{id}" => accounts::rename;
     DELETE "/accounts/{id}" => accounts::delete;
     GET "/accounts/{id}/access" => access::explain;
+    GET "/accounts/{id}/activity" => activity::list;
 }
 
 /// Registered from `web::app` with `.configure(api::routes)`.

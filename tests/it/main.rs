@@ -3,6 +3,7 @@
 mod common;
 
 mod access;
+mod activity;
 mod api;
 mod auth;
 mod authz;

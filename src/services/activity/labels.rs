@@ -48,7 +48,9 @@ pub fn label(action: &str) -> Option<&'static str> {
 
 /// The label, or the constant itself.
 pub fn words(action: &str) -> String {
-    label(action).map(str::to_string).unwrap_or_else(|| action.to_string())
+    label(action)
+        .map(str::to_string)
+        .unwrap_or_else(|| action.to_string())
 }
 
 /// Every action with its words, for the filter's select, sorted by the words.

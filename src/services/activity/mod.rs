@@ -201,18 +201,19 @@ pub fn page(
 }
 
 /// The timeline of an account of the acting tenant's subtree (the JSON API): another account is
-/// a 404 before anything else is said.
+/// a 404 and a missing permission a 403 before the filter is judged.
 pub fn page_in_subtree(
     c: &mut AnyConnection,
     user: &User,
     root_id: &str,
     tenant_id: &str,
-    filter: &Filter,
+    filter: ServiceResult<Filter>,
     before: Option<&str>,
     limit: i64,
 ) -> ServiceResult<ActivityPage> {
     super::subtree::depth_below(c, root_id, tenant_id)?.ok_or(ServiceError::NotFound)?;
-    Ok(page(c, user, tenant_id, filter, before, limit)?.1)
+    authz::require(c, &user.id, tenant_id, Permission::AuditView)?;
+    Ok(page(c, user, tenant_id, &filter?, before, limit)?.1)
 }
 
 /// What the Activity page shows: the filter's choices, and the page or why the filter is wrong.
@@ -235,8 +236,8 @@ pub fn view(
 ) -> ServiceResult<View> {
     let access = authz::require(c, &user.id, tenant_id, Permission::AuditView)?;
     let tenant_options = tenant_options(c, tenant_id)?;
-    let checked = Filter::clean(raw.0, raw.1, raw.2)
-        .and_then(|f| check_tenant(c, tenant_id, &f).map(|_| f));
+    let checked =
+        Filter::clean(raw.0, raw.1, raw.2).and_then(|f| check_tenant(c, tenant_id, &f).map(|_| f));
     let (filter, errors, page) = match checked {
         Ok(filter) => {
             let page = list(c, tenant_id, &filter, before, PAGE_SIZE)?;
@@ -248,7 +249,8 @@ pub fn view(
                 next: None,
             };
             let filter = Filter {
-                actor: Some(raw.0.trim().chars().take(254).collect()).filter(|s: &String| !s.is_empty()),
+                actor: Some(raw.0.trim().chars().take(254).collect())
+                    .filter(|s: &String| !s.is_empty()),
                 ..Filter::default()
             };
             (filter, errors, empty)

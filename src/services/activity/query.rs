@@ -105,10 +105,24 @@ pub fn list(
     let mut rows = part(c, Part::FiledHere, tenant_id, filter, before, limit)?;
     let elsewhere = filter.tenant.as_deref();
     if elsewhere.is_none_or(|t| t != tenant_id) {
-        rows.extend(part(c, Part::OwnedGrants, tenant_id, filter, before, limit)?);
+        rows.extend(part(
+            c,
+            Part::OwnedGrants,
+            tenant_id,
+            filter,
+            before,
+            limit,
+        )?);
     }
     if elsewhere.is_none_or(|t| t == tenant_id) {
-        rows.extend(part(c, Part::GranteeGrants, tenant_id, filter, before, limit)?);
+        rows.extend(part(
+            c,
+            Part::GranteeGrants,
+            tenant_id,
+            filter,
+            before,
+            limit,
+        )?);
     }
     rows.sort_by(|a, b| b.id.cmp(&a.id));
     rows.dedup_by(|a, b| a.id == b.id);
@@ -145,16 +159,18 @@ fn describe(
         ))
         .load::<(String, String, String, Option<String>, String)>(c)?
         .into_iter()
-        .map(|(id, kind, access_level, owner_tenant_id, grantee_tenant_id)| {
-            let grant = GrantRef {
-                id: id.clone(),
-                kind,
-                access_level,
-                owner_tenant_id,
-                grantee_tenant_id,
-            };
-            (id, grant)
-        })
+        .map(
+            |(id, kind, access_level, owner_tenant_id, grantee_tenant_id)| {
+                let grant = GrantRef {
+                    id: id.clone(),
+                    kind,
+                    access_level,
+                    owner_tenant_id,
+                    grantee_tenant_id,
+                };
+                (id, grant)
+            },
+        )
         .collect();
     let mut tenant_ids: Vec<&str> = rows
         .iter()
@@ -172,7 +188,10 @@ fn describe(
         .collect();
     let named = |id: &str| TenantRef {
         id: id.to_string(),
-        name: names.get(id).cloned().unwrap_or_else(|| "a deleted account".into()),
+        name: names
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| "a deleted account".into()),
     };
     Ok(rows
         .into_iter()
@@ -201,4 +220,3 @@ fn describe(
         })
         .collect())
 }
-
