@@ -4,6 +4,7 @@
 
 mod access;
 mod accounts;
+mod activity;
 mod auth;
 mod body;
 mod invitations;

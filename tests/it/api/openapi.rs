@@ -314,6 +314,9 @@ fn every_endpoint_answers_as_documented() {
     assert_eq!(as_betty.post(&resend, &json!({})).status, 409);
     assert_eq!(as_betty.delete("/api/v1/partner/links/nope").status, 404);
     assert_eq!(as_bruce.get("/api/v1/customer/partner-access").status, 200);
+    let activity = format!("/api/v1/accounts/{}/activity", wayne.id);
+    assert_eq!(as_bruce.get(&format!("{activity}?limit=2")).status, 200);
+    assert_eq!(as_bruce.get(&format!("{activity}?action=nope")).status, 422);
     let remove = format!("/api/v1/customer/partner-access/{link_id}/remove");
     assert_eq!(as_bruce.post(&remove, &json!({"reason": ""})).status, 422);
     assert_eq!(
