@@ -175,7 +175,12 @@ pub fn accept(
             access_grants::table
                 .find(&link.id)
                 .filter(access_grants::status.eq("pending"))
-                .filter(access_grants::invitation_expires_at.gt(at)),
+                .filter(access_grants::invitation_expires_at.gt(at))
+                .filter(
+                    access_grants::access_ends_at
+                        .is_null()
+                        .or(access_grants::access_ends_at.gt(at)),
+                ),
         )
         .set((
             access_grants::status.eq(LinkStatus::Connected.as_str()),
@@ -326,7 +331,7 @@ pub fn partner_access_of(
     })
 }
 
-fn require_own_admin(conn: &mut AnyConnection, user: &User, tenant_id: &str) -> ServiceResult<()> {
+pub(super) fn require_own_admin(conn: &mut AnyConnection, user: &User, tenant_id: &str) -> ServiceResult<()> {
     if may_connect(conn, user, tenant_id)? {
         return Ok(());
     }
@@ -335,7 +340,7 @@ fn require_own_admin(conn: &mut AnyConnection, user: &User, tenant_id: &str) -> 
     Err(ServiceError::Forbidden)
 }
 
-fn connected_link(conn: &mut AnyConnection, customer_id: &str) -> ServiceResult<Option<Link>> {
+pub(super) fn connected_link(conn: &mut AnyConnection, customer_id: &str) -> ServiceResult<Option<Link>> {
     Ok(access_grants::table
         .filter(access_grants::origin.eq(ORIGIN))
         .filter(access_grants::owner_tenant_id.eq(customer_id))
