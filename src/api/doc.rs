@@ -5,7 +5,9 @@
 
 use super::auth::TENANT_HEADER;
 use super::error::{ErrorBody, WWW_AUTHENTICATE};
-use super::{access, accounts, customer, links, memberships, role_invitations, roles, users};
+use super::{
+    access, accounts, customer, links, memberships, periods, role_invitations, roles, users,
+};
 use actix_web::HttpResponse;
 use std::sync::OnceLock;
 use utoipa::openapi::content::ContentBuilder;
@@ -39,6 +41,12 @@ use utoipa::{Modify, OpenApi};
         links::access_levels,
         customer::partner_access,
         customer::remove,
+        periods::request_level,
+        periods::request_extension,
+        periods::level_request,
+        periods::approve,
+        periods::decline,
+        periods::confirm_extension,
         roles::list,
         roles::create,
         roles::get,
