@@ -127,6 +127,7 @@ pub fn app(
         .configure(routes)
         .configure(pages::invitations::routes)
         .configure(pages::partner_access::routes)
+        .configure(pages::grant_periods::routes)
         .configure(pages::staff_links::routes)
         .configure(pages::customers::routes)
         .configure(pages::subaccounts::routes)

@@ -293,6 +293,8 @@ fn invitation_by_id(c: &mut AnyConnection, id: &str) -> ServiceResult<Invitation
 #[derive(Debug, Clone)]
 pub struct PartnerAccess {
     pub connected: Option<LinkRow>,
+    /// The connected partner's open request for a later end date.
+    pub extension: Option<crate::services::grant_periods::Extension>,
     pub allows: Vec<String>,
     /// Open invitations addressed to the viewing admin, to accept into this tenant.
     pub pending: Vec<LinkRow>,
@@ -310,6 +312,10 @@ pub fn partner_access_of(
         Some(link) => role_allows(conn, &link.limiting_role_id)?,
         None => Vec::new(),
     };
+    let extension = match &connected {
+        Some(link) => crate::services::grant_periods::pending_extension(conn, &link.id)?,
+        None => None,
+    };
     let connected = connected.map(|l| row(conn, l)).transpose()?;
     let pending: Vec<Link> = access_grants::table
         .filter(access_grants::origin.eq(ORIGIN))
@@ -326,6 +332,7 @@ pub fn partner_access_of(
         .collect::<ServiceResult<Vec<_>>>()?;
     Ok(PartnerAccess {
         connected,
+        extension,
         allows,
         pending,
     })

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod auth;
 pub mod customers;
 pub mod devmail;
+pub mod grant_periods;
 pub mod home;
 pub mod invitations;
 pub mod invitee;
