@@ -240,16 +240,16 @@ fn remind(
             .find(&grant.id)
             .filter(access_grants::status.eq("connected"));
         let claimed = match reminder {
-            Reminder::SevenDays => diesel::update(
-                target.filter(access_grants::reminded_7d_at.is_null()),
-            )
-            .set(access_grants::reminded_7d_at.eq(now))
-            .execute(c)?,
-            Reminder::OneDay => diesel::update(
-                target.filter(access_grants::reminded_1d_at.is_null()),
-            )
-            .set(access_grants::reminded_1d_at.eq(now))
-            .execute(c)?,
+            Reminder::SevenDays => {
+                diesel::update(target.filter(access_grants::reminded_7d_at.is_null()))
+                    .set(access_grants::reminded_7d_at.eq(now))
+                    .execute(c)?
+            }
+            Reminder::OneDay => {
+                diesel::update(target.filter(access_grants::reminded_1d_at.is_null()))
+                    .set(access_grants::reminded_1d_at.eq(now))
+                    .execute(c)?
+            }
         };
         if claimed != 1 {
             return Ok(false);
@@ -258,7 +258,9 @@ fn remind(
         let left = match reminder {
             Reminder::OneDay => "1 day".to_string(),
             Reminder::SevenDays => {
-                let days = ((ends_at - now).num_hours() + 23).div_euclid(24).clamp(2, 7);
+                let days = ((ends_at - now).num_hours() + 23)
+                    .div_euclid(24)
+                    .clamp(2, 7);
                 format!("{days} days")
             }
         };

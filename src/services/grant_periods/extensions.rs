@@ -140,7 +140,10 @@ pub fn request_extension(
     if ends_at <= current {
         return Err(ServiceError::invalid(
             "ends_at",
-            format!("Choose a date after the current end date, {}.", when(&current)),
+            format!(
+                "Choose a date after the current end date, {}.",
+                when(&current)
+            ),
         ));
     }
     let secret = token::generate();
@@ -197,7 +200,10 @@ fn find(conn: &mut AnyConnection, id: &str) -> ServiceResult<Extension> {
 pub enum ExtensionKey<'a> {
     Token(&'a str),
     /// The open request of this grant, owned by this tenant.
-    Grant { owner_id: &'a str, grant_id: &'a str },
+    Grant {
+        owner_id: &'a str,
+        grant_id: &'a str,
+    },
 }
 
 /// What a confirm page shows: the request, its grant and both sides' names.

@@ -338,7 +338,11 @@ pub fn partner_access_of(
     })
 }
 
-pub(super) fn require_own_admin(conn: &mut AnyConnection, user: &User, tenant_id: &str) -> ServiceResult<()> {
+pub(super) fn require_own_admin(
+    conn: &mut AnyConnection,
+    user: &User,
+    tenant_id: &str,
+) -> ServiceResult<()> {
     if may_connect(conn, user, tenant_id)? {
         return Ok(());
     }
@@ -347,7 +351,10 @@ pub(super) fn require_own_admin(conn: &mut AnyConnection, user: &User, tenant_id
     Err(ServiceError::Forbidden)
 }
 
-pub(super) fn connected_link(conn: &mut AnyConnection, customer_id: &str) -> ServiceResult<Option<Link>> {
+pub(super) fn connected_link(
+    conn: &mut AnyConnection,
+    customer_id: &str,
+) -> ServiceResult<Option<Link>> {
     Ok(access_grants::table
         .filter(access_grants::origin.eq(ORIGIN))
         .filter(access_grants::owner_tenant_id.eq(customer_id))

@@ -74,7 +74,10 @@ pub fn request_level_change(
         if link.limiting_role_id == level.role_id {
             return Err(ServiceError::invalid(
                 "access_level",
-                format!("{} is already the access level of this account.", level.name),
+                format!(
+                    "{} is already the access level of this account.",
+                    level.name
+                ),
             ));
         }
         let at = now();
@@ -229,7 +232,15 @@ pub fn answer_level_change(
                 format!("{wanted} declined, {current} stays"),
             )
         };
-        record(c, user, &link.grantee_tenant_id, link_id, action, &link.email, &detail)?;
+        record(
+            c,
+            user,
+            &link.grantee_tenant_id,
+            link_id,
+            action,
+            &link.email,
+            &detail,
+        )?;
         let answered = row_by_id(c, link_id)?;
         let to = link
             .requested_by_user_id

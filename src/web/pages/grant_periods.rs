@@ -55,11 +55,22 @@ fn extension_page(
     done: bool,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let layout = Layout::new(session, &state.settings, Some(user), "Extension", "accounts");
+    let layout = Layout::new(
+        session,
+        &state.settings,
+        Some(user),
+        "Extension",
+        "accounts",
+    );
     let page = ExtensionPage {
         layout,
         token,
-        current: v.grant.access_ends_at.as_ref().map(when).unwrap_or_default(),
+        current: v
+            .grant
+            .access_ends_at
+            .as_ref()
+            .map(when)
+            .unwrap_or_default(),
         requested: when(&v.extension.requested_ends_at),
         expires: when(&v.extension.expires_at),
         closed: if done { None } else { v.closed_because() },

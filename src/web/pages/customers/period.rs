@@ -82,7 +82,16 @@ pub async fn show(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let ids = path.into_inner();
-    page(&state, &session, &user, ids, vec![], String::new(), StatusCode::OK).await
+    page(
+        &state,
+        &session,
+        &user,
+        ids,
+        vec![],
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// Asks for another access level (`level`) or a later end date (`extension`).
@@ -122,7 +131,16 @@ async fn ask(
         Err(ServiceError::Invalid(errors)) => {
             let ends_at: String = form.ends_at.chars().take(64).collect();
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            page(&state, &session, &user, (tenant_id, link_id), errors, ends_at, status).await
+            page(
+                &state,
+                &session,
+                &user,
+                (tenant_id, link_id),
+                errors,
+                ends_at,
+                status,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -135,7 +153,15 @@ pub async fn request_level(
     path: web::Path<(String, String)>,
     form: web::Form<AccessForm>,
 ) -> Result<HttpResponse, AppError> {
-    ask(user, state, session, path.into_inner(), form.into_inner(), false).await
+    ask(
+        user,
+        state,
+        session,
+        path.into_inner(),
+        form.into_inner(),
+        false,
+    )
+    .await
 }
 
 pub async fn request_extension(
@@ -145,5 +171,13 @@ pub async fn request_extension(
     path: web::Path<(String, String)>,
     form: web::Form<AccessForm>,
 ) -> Result<HttpResponse, AppError> {
-    ask(user, state, session, path.into_inner(), form.into_inner(), true).await
+    ask(
+        user,
+        state,
+        session,
+        path.into_inner(),
+        form.into_inner(),
+        true,
+    )
+    .await
 }
