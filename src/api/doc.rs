@@ -6,7 +6,8 @@
 use super::auth::TENANT_HEADER;
 use super::error::{ErrorBody, WWW_AUTHENTICATE};
 use super::{
-    access, accounts, activity, customer, links, memberships, role_invitations, roles, users,
+    access, accounts, activity, customer, links, memberships, periods, role_invitations, roles,
+    users,
 };
 use actix_web::HttpResponse;
 use std::sync::OnceLock;
@@ -41,6 +42,12 @@ use utoipa::{Modify, OpenApi};
         links::access_levels,
         customer::partner_access,
         customer::remove,
+        periods::request_level,
+        periods::request_extension,
+        periods::level_request,
+        periods::approve,
+        periods::decline,
+        periods::confirm_extension,
         roles::list,
         roles::create,
         roles::get,

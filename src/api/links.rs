@@ -63,6 +63,12 @@ pub struct LinkJson {
     pub connected_at: Option<String>,
     #[schema(required = true)]
     pub ended_at: Option<String>,
+    /// When the access period ends (RFC 3339, UTC); null: no end date.
+    #[schema(required = true)]
+    pub access_ends_at: Option<String>,
+    /// A change of access level the partner asked for, awaiting the customer's answer.
+    #[schema(required = true)]
+    pub requested_access_level_id: Option<String>,
 }
 
 impl From<&LinkRow> for LinkJson {
@@ -84,6 +90,8 @@ impl From<&LinkRow> for LinkJson {
             invitation_expires_at: l.invitation_expires_at.as_ref().map(timestamp),
             connected_at: l.connected_at.as_ref().map(timestamp),
             ended_at: l.ended_at.as_ref().map(timestamp),
+            access_ends_at: l.access_ends_at.as_ref().map(timestamp),
+            requested_access_level_id: l.requested_role_id.clone(),
         }
     }
 }
@@ -188,6 +196,9 @@ pub struct NewLink {
     pub access_level_id: String,
     /// Shown in the invitation; may be empty.
     pub message: String,
+    /// When the access ends by itself: an RFC 3339 date (`2027-03-01`, the start of that day,
+    /// UTC) or date-time, 1 day to 2 years from now. Absent or null: no end date.
+    pub ends_at: Option<String>,
 }
 
 /// Adds a customer account by email: a pending link and the invitation email. The answer is
@@ -216,7 +227,8 @@ pub async fn create(
             access_level: &input.access_level_id,
             message: &input.message,
         };
-        links::invite(c, &settings, &user, &tenant, invite)
+        let ends_at = input.ends_at.as_deref().unwrap_or_default();
+        links::invite_until(c, &settings, &user, &tenant, invite, ends_at)
     })
     .await
     .map_err(|e| e.rename_field("accessLevel", "accessLevelId"))?;
@@ -224,7 +236,7 @@ pub async fn create(
 }
 
 /// Link ids are UUIDs; anything longer is no link of ours.
-fn link_id(path: web::Path<String>) -> Result<String, ApiError> {
+pub(super) fn link_id(path: web::Path<String>) -> Result<String, ApiError> {
     let id = path.into_inner();
     if id.len() > 64 {
         return Err(ApiError::not_found());

@@ -201,3 +201,21 @@ diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(api_tokens -> tenants (tenant_id));
 diesel::allow_tables_to_appear_in_same_query!(api_tokens, users);
 diesel::allow_tables_to_appear_in_same_query!(api_tokens, tenants);
+
+// Requests to extend an access period (migration 2026-11-29-000002_extensions).
+diesel::table! {
+    grant_extensions (id) {
+        id -> Text,
+        grant_id -> Text,
+        token_hash -> Text,
+        requested_ends_at -> Timestamp,
+        requested_by_user_id -> Nullable<Text>,
+        requested_at -> Timestamp,
+        expires_at -> Timestamp,
+        status -> Text,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(grant_extensions -> access_grants (grant_id));
+diesel::allow_tables_to_appear_in_same_query!(grant_extensions, access_grants);

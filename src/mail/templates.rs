@@ -75,6 +75,8 @@ pub struct PartnerInvitation {
     pub allows: Vec<String>,
     pub message: String,
     pub expires_at: String,
+    /// When the access would end by itself; empty for no end date.
+    pub access_ends_at: String,
     pub accept_url: String,
 }
 email_message!(
@@ -172,6 +174,92 @@ email_message!(
     "emails/membership_revoked/body.html"
 );
 
+/// Both sides of a grant, 7 days and 1 day before its access period ends.
+pub struct AccessEnding {
+    pub grantee: String,
+    pub owner: String,
+    /// "7 days" or "1 day".
+    pub left: String,
+    pub ends_at: String,
+    pub url: String,
+}
+email_message!(
+    AccessEnding,
+    "access_ending",
+    "emails/access_ending/subject.txt",
+    "emails/access_ending/body.txt",
+    "emails/access_ending/body.html"
+);
+
+/// Both sides of a grant whose access period has ended.
+pub struct AccessExpired {
+    pub grantee: String,
+    pub owner: String,
+    pub ended_at: String,
+    pub url: String,
+}
+email_message!(
+    AccessExpired,
+    "access_expired",
+    "emails/access_expired/subject.txt",
+    "emails/access_expired/body.txt",
+    "emails/access_expired/body.html"
+);
+
+/// The owner side: the grantee asks for a later end date; the link confirms it, once.
+pub struct ExtensionRequested {
+    pub grantee: String,
+    pub owner: String,
+    pub requested_by: String,
+    pub current_ends_at: String,
+    pub requested_ends_at: String,
+    pub expires_at: String,
+    pub confirm_url: String,
+}
+email_message!(
+    ExtensionRequested,
+    "extension_requested",
+    "emails/extension_requested/subject.txt",
+    "emails/extension_requested/body.txt",
+    "emails/extension_requested/body.html"
+);
+
+/// The customer: the partner asks for another access level; what it adds and removes.
+pub struct LevelChangeRequested {
+    pub partner: String,
+    pub customer: String,
+    pub requested_by: String,
+    pub current_level: String,
+    pub requested_level: String,
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub url: String,
+}
+email_message!(
+    LevelChangeRequested,
+    "level_change_requested",
+    "emails/level_change_requested/subject.txt",
+    "emails/level_change_requested/body.txt",
+    "emails/level_change_requested/body.html"
+);
+
+/// Both sides: the customer approved or declined a change of access level.
+pub struct LevelChangeAnswered {
+    pub partner: String,
+    pub customer: String,
+    pub approved: bool,
+    pub current_level: String,
+    pub requested_level: String,
+    pub url: String,
+}
+email_message!(
+    LevelChangeAnswered,
+    "level_change_answered",
+    "emails/level_change_answered/subject.txt",
+    "emails/level_change_answered/body.txt",
+    "emails/level_change_answered/body.html"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,6 +287,7 @@ mod tests {
             allows: vec!["See linked customer accounts".into()],
             message: "<script>alert(1)</script>".into(),
             expires_at: "2026-12-02 10:00 UTC".into(),
+            access_ends_at: "2027-03-01 00:00 UTC".into(),
             accept_url: "https://portal.example/invitations/abc".into(),
         };
         let r = m.render().unwrap();
@@ -208,6 +297,7 @@ mod tests {
             assert!(part.contains("See linked customer accounts"));
             assert!(part.contains("2026-12-02 10:00 UTC"));
             assert!(part.contains("Accept and Login"));
+            assert!(part.contains("ends by itself on") && part.contains("2027-03-01 00:00 UTC"));
             assert_eq!(
                 part.matches("https://portal.example/invitations/abc")
                     .count(),

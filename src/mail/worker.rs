@@ -1,9 +1,10 @@
 //! The outbox worker: a thread that sends due messages through SMTP (lettre) or keeps them in
-//! the dev mailbox, records failures with backoff, and purges expired sessions on the side.
+//! the dev mailbox, records failures with backoff, sweeps access periods (reminders, expiries)
+//! and purges expired sessions on the side.
 
 use crate::config::Settings;
 use crate::db::Pool;
-use crate::services::{outbox, sessions};
+use crate::services::{grant_periods, now, outbox, sessions};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{Message, SmtpTransport, Transport as _};
 use std::sync::mpsc;
@@ -61,9 +62,14 @@ impl Transport {
     }
 }
 
-/// Sends what is due now; returns how many messages were delivered.
+/// Sweeps the access periods (reminders and expiries write their messages to the outbox), then
+/// sends what is due now; returns how many messages were delivered.
 pub fn run_once(pool: &Pool, transport: &Transport, settings: &Settings) -> anyhow::Result<usize> {
     let mut conn = pool.get()?;
+    let swept = grant_periods::sweep(&mut conn, settings, now())?;
+    if swept != grant_periods::SweepReport::default() {
+        tracing::info!(?swept, "access periods swept");
+    }
     let due = outbox::claim_due(&mut conn, 20)?;
     let mut delivered = 0;
     for message in due {

@@ -45,6 +45,14 @@ pub mod actions {
     pub const API_TOKEN_CREATED: &str = "api_token.created";
     pub const API_TOKEN_REVOKED: &str = "api_token.revoked";
     pub const API_AUTH_FAILED: &str = "api.auth_failed";
+    pub const LINK_EXPIRED: &str = "link.expired";
+    pub const GRANT_EXPIRED: &str = "grant.expired";
+    pub const LINK_REMINDER_SENT: &str = "link.reminder_sent";
+    pub const LINK_EXTENSION_REQUESTED: &str = "link.extension_requested";
+    pub const LINK_EXTENDED: &str = "link.extended";
+    pub const LINK_LEVEL_CHANGE_REQUESTED: &str = "link.level_change_requested";
+    pub const LINK_LEVEL_CHANGE_APPROVED: &str = "link.level_change_approved";
+    pub const LINK_LEVEL_CHANGE_DECLINED: &str = "link.level_change_declined";
 
     pub const ALL: &[&str] = &[
         SIGNIN_SUCCEEDED,
@@ -83,6 +91,14 @@ pub mod actions {
         API_TOKEN_CREATED,
         API_TOKEN_REVOKED,
         API_AUTH_FAILED,
+        LINK_EXPIRED,
+        GRANT_EXPIRED,
+        LINK_REMINDER_SENT,
+        LINK_EXTENSION_REQUESTED,
+        LINK_EXTENDED,
+        LINK_LEVEL_CHANGE_REQUESTED,
+        LINK_LEVEL_CHANGE_APPROVED,
+        LINK_LEVEL_CHANGE_DECLINED,
     ];
 }
 

@@ -4,6 +4,7 @@ pub mod access;
 pub mod activity;
 pub mod api_tokens;
 pub mod audit;
+pub mod grant_periods;
 pub mod links;
 pub mod memberships;
 pub mod outbox;

@@ -128,6 +128,7 @@ pub fn app(
         .configure(pages::invitations::routes)
         .configure(pages::activity::routes)
         .configure(pages::partner_access::routes)
+        .configure(pages::grant_periods::routes)
         .configure(pages::staff_links::routes)
         .configure(pages::customers::routes)
         .configure(pages::subaccounts::routes)

@@ -10,6 +10,7 @@ mod body;
 mod invitations;
 mod links;
 mod openapi;
+mod periods;
 mod roles;
 mod tokens;
 

@@ -175,7 +175,12 @@ pub fn accept(
             access_grants::table
                 .find(&link.id)
                 .filter(access_grants::status.eq("pending"))
-                .filter(access_grants::invitation_expires_at.gt(at)),
+                .filter(access_grants::invitation_expires_at.gt(at))
+                .filter(
+                    access_grants::access_ends_at
+                        .is_null()
+                        .or(access_grants::access_ends_at.gt(at)),
+                ),
         )
         .set((
             access_grants::status.eq(LinkStatus::Connected.as_str()),
@@ -288,6 +293,8 @@ fn invitation_by_id(c: &mut AnyConnection, id: &str) -> ServiceResult<Invitation
 #[derive(Debug, Clone)]
 pub struct PartnerAccess {
     pub connected: Option<LinkRow>,
+    /// The connected partner's open request for a later end date.
+    pub extension: Option<crate::services::grant_periods::Extension>,
     pub allows: Vec<String>,
     /// Open invitations addressed to the viewing admin, to accept into this tenant.
     pub pending: Vec<LinkRow>,
@@ -305,6 +312,10 @@ pub fn partner_access_of(
         Some(link) => role_allows(conn, &link.limiting_role_id)?,
         None => Vec::new(),
     };
+    let extension = match &connected {
+        Some(link) => crate::services::grant_periods::pending_extension(conn, &link.id)?,
+        None => None,
+    };
     let connected = connected.map(|l| row(conn, l)).transpose()?;
     let pending: Vec<Link> = access_grants::table
         .filter(access_grants::origin.eq(ORIGIN))
@@ -321,12 +332,17 @@ pub fn partner_access_of(
         .collect::<ServiceResult<Vec<_>>>()?;
     Ok(PartnerAccess {
         connected,
+        extension,
         allows,
         pending,
     })
 }
 
-fn require_own_admin(conn: &mut AnyConnection, user: &User, tenant_id: &str) -> ServiceResult<()> {
+pub(super) fn require_own_admin(
+    conn: &mut AnyConnection,
+    user: &User,
+    tenant_id: &str,
+) -> ServiceResult<()> {
     if may_connect(conn, user, tenant_id)? {
         return Ok(());
     }
@@ -335,7 +351,10 @@ fn require_own_admin(conn: &mut AnyConnection, user: &User, tenant_id: &str) -> 
     Err(ServiceError::Forbidden)
 }
 
-fn connected_link(conn: &mut AnyConnection, customer_id: &str) -> ServiceResult<Option<Link>> {
+pub(super) fn connected_link(
+    conn: &mut AnyConnection,
+    customer_id: &str,
+) -> ServiceResult<Option<Link>> {
     Ok(access_grants::table
         .filter(access_grants::origin.eq(ORIGIN))
         .filter(access_grants::owner_tenant_id.eq(customer_id))

@@ -4,10 +4,12 @@
 //! `partner_link`. Every function checks the caller through the one authorization function.
 
 mod customer;
+mod level;
 mod partner;
 mod staff;
 
 pub use customer::*;
+pub use level::*;
 pub use partner::*;
 pub use staff::*;
 
@@ -44,11 +46,25 @@ pub struct Link {
     pub connected_at: Option<NaiveDateTime>,
     pub ended_at: Option<NaiveDateTime>,
     pub end_reason: Option<String>,
+    /// The end of the access period; None: no end date.
+    pub access_ends_at: Option<NaiveDateTime>,
+    /// A change of access level asked by the partner, awaiting the customer's answer.
+    pub requested_role_id: Option<String>,
+    pub requested_at: Option<NaiveDateTime>,
+    pub requested_by_user_id: Option<String>,
 }
 
 impl Link {
+    /// The status a user sees: a connected link past its end date is Expired even before the
+    /// sweeper rewrote the row (authz already stopped honouring it).
     pub fn status(&self) -> LinkStatus {
-        LinkStatus::effective(&self.status, self.invitation_expires_at, now())
+        let at = now();
+        match LinkStatus::effective(&self.status, self.invitation_expires_at, at) {
+            LinkStatus::Connected if self.access_ends_at.is_some_and(|e| e <= at) => {
+                LinkStatus::Expired
+            }
+            status => status,
+        }
     }
 }
 

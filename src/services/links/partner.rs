@@ -15,6 +15,7 @@ use crate::domain::token;
 use crate::domain::when;
 use crate::mail::templates::PartnerInvitation;
 use crate::services::audit::{self, Event, actions};
+use crate::services::grant_periods;
 use crate::services::users::User;
 use crate::services::{ServiceError, ServiceResult, new_id, now, outbox};
 use diesel::prelude::*;
@@ -63,7 +64,7 @@ pub fn get_for_partner(
     row(conn, link)
 }
 
-fn own_link(
+pub(super) fn own_link(
     conn: &mut AnyConnection,
     partner_id: &str,
     link_id: &str,
@@ -98,6 +99,19 @@ pub fn invite(
     partner_id: &str,
     input: Invite<'_>,
 ) -> ServiceResult<LinkRow> {
+    invite_until(conn, settings, user, partner_id, input, "")
+}
+
+/// [`invite`] with an optional end of the access period (`ends_at`, as
+/// [`grant_periods::parse_ends_at`] reads it: empty for none, 1 day to 2 years from now).
+pub fn invite_until(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    user: &User,
+    partner_id: &str,
+    input: Invite<'_>,
+    ends_at: &str,
+) -> ServiceResult<LinkRow> {
     partner_access(conn, user, partner_id, Permission::CustomersManage)?;
     let mut errors = Vec::new();
     let email = Email::parse(input.email).map_err(|e| errors.push(e)).ok();
@@ -115,12 +129,16 @@ pub fn invite(
     let message = clean_text("message", input.message, MAX_MESSAGE_CHARS)
         .map_err(|e| errors.push(e))
         .ok();
-    let (Some(email), Some(level), Some(message)) = (email, level, message) else {
+    let at = now();
+    let ends_at = grant_periods::parse_ends_at("ends_at", ends_at, at)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let (Some(email), Some(level), Some(message), Some(ends_at)) = (email, level, message, ends_at)
+    else {
         return Err(ServiceError::Invalid(errors));
     };
     let token = token::generate();
     let id = new_id();
-    let at = now();
     let expires_at =
         at + chrono::Duration::from_std(settings.invitation_ttl).map_err(anyhow::Error::from)?;
     write_transaction(conn, |c| {
@@ -153,6 +171,7 @@ pub fn invite(
                 access_grants::invited_by_user_id.eq(&user.id),
                 access_grants::invited_at.eq(at),
                 access_grants::updated_at.eq(at),
+                access_grants::access_ends_at.eq(ends_at),
             ))
             .execute(c);
         match inserted {
@@ -179,10 +198,9 @@ pub fn invite(
             user,
             partner_id,
             &level,
-            email.as_str(),
-            &message,
+            (email.as_str(), &message),
             &token,
-            expires_at,
+            (expires_at, ends_at),
         )?;
         super::row_by_id(c, &id)
     })
@@ -208,16 +226,16 @@ pub fn pending_to(
 }
 
 #[allow(clippy::too_many_arguments)]
+/// The invitation email; `to` is (address, message), `times` (link expiry, access end).
 fn send_invitation(
     c: &mut AnyConnection,
     settings: &Settings,
     user: &User,
     partner_id: &str,
     level: &AccessLevel,
-    email: &str,
-    message: &str,
+    (email, message): (&str, &str),
     token: &str,
-    expires_at: chrono::NaiveDateTime,
+    (expires_at, ends_at): (chrono::NaiveDateTime, Option<chrono::NaiveDateTime>),
 ) -> ServiceResult<()> {
     let invitation = PartnerInvitation {
         partner: tenant_name(c, partner_id)?,
@@ -226,12 +244,13 @@ fn send_invitation(
         allows: role_allows(c, &level.role_id)?,
         message: message.to_string(),
         expires_at: when(&expires_at),
+        access_ends_at: ends_at.as_ref().map(when).unwrap_or_default(),
         accept_url: settings.link(&format!("/invitations/{token}")),
     };
     outbox::enqueue(c, email, &invitation)
 }
 
-fn record(
+pub(super) fn record(
     c: &mut AnyConnection,
     user: &User,
     tenant_id: &str,
@@ -300,10 +319,9 @@ pub fn resend(
             user,
             partner_id,
             &level,
-            &link.email,
-            &link.message,
+            (&link.email, &link.message),
             &token,
-            expires_at,
+            (expires_at, link.access_ends_at),
         )?;
         super::row_by_id(c, link_id)
     })

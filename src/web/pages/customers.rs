@@ -3,6 +3,7 @@
 //! region, the Add dialog and single rows are swapped in from the same templates.
 
 mod add;
+mod period;
 mod views;
 
 pub use add::{create, new_form};
@@ -44,6 +45,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/accounts/{tenant_id}/customers/{link_id}/login")
             .route(web::post().to(login)),
+    )
+    .service(
+        web::resource("/accounts/{tenant_id}/customers/{link_id}/access")
+            .route(web::get().to(period::show)),
+    )
+    .service(
+        web::resource("/accounts/{tenant_id}/customers/{link_id}/access-level")
+            .route(web::post().to(period::request_level)),
+    )
+    .service(
+        web::resource("/accounts/{tenant_id}/customers/{link_id}/extension")
+            .route(web::post().to(period::request_extension)),
     );
 }
 

@@ -6,6 +6,7 @@ pub mod activity;
 pub mod auth;
 pub mod customers;
 pub mod devmail;
+pub mod grant_periods;
 pub mod home;
 pub mod invitations;
 pub mod invitee;

@@ -22,6 +22,7 @@ pub struct AddForm {
     email: String,
     access_level: String,
     message: String,
+    ends_at: String,
 }
 
 /// Renders the Add form: a page of its own, or a dialog for htmx.
@@ -69,6 +70,7 @@ pub async fn new_form(
         email: String::new(),
         access_level: String::new(),
         message: String::new(),
+        ends_at: String::new(),
         levels,
         errors: FormErrors::default(),
         pending_link: None,
@@ -98,10 +100,11 @@ pub async fn create(
     let tenant_id = path.into_inner();
     let form = form.into_inner();
     let (u, t, settings) = (user.clone(), tenant_id.clone(), state.settings.clone());
-    let (email, level, message) = (
+    let (email, level, message, ends_at) = (
         form.email.clone(),
         form.access_level.clone(),
         form.message.clone(),
+        form.ends_at.clone(),
     );
     let token = csrf::token(&session);
     let outcome = state
@@ -112,7 +115,7 @@ pub async fn create(
                 access_level: &level,
                 message: &message,
             };
-            match links::invite(c, &settings, &u, &t, input) {
+            match links::invite_until(c, &settings, &u, &t, input, &ends_at) {
                 Ok(row) => Ok(Added::Sent(Box::new((ctx, row)))),
                 Err(ServiceError::Invalid(errors)) => {
                     let pending = if errors.iter().any(|e| e.field == "email") {
@@ -160,6 +163,7 @@ pub async fn create(
                 email: form.email.chars().take(320).collect(),
                 access_level: form.access_level,
                 message: form.message,
+                ends_at: form.ends_at.chars().take(64).collect(),
                 levels,
                 errors: FormErrors(errors),
                 pending_link: pending,

@@ -29,6 +29,10 @@ pub struct RowView {
     pub access_level: String,
     pub invited: String,
     pub connected: Option<String>,
+    /// When the access period ends (or ended); None: no end date.
+    pub ends: Option<String>,
+    /// A change of access level waits for the customer.
+    pub level_change_pending: bool,
 }
 
 impl RowView {
@@ -63,6 +67,8 @@ impl From<LinkRow> for RowView {
             access_level: row.access_level,
             invited: when(&row.link.invited_at),
             connected: row.link.connected_at.as_ref().map(when),
+            ends: row.link.access_ends_at.as_ref().map(when),
+            level_change_pending: row.link.requested_role_id.is_some(),
         }
     }
 }
@@ -115,6 +121,8 @@ pub struct Form {
     pub email: String,
     pub access_level: String,
     pub message: String,
+    /// The end of the access period as typed; empty for none.
+    pub ends_at: String,
     pub levels: Vec<AccessLevel>,
     pub errors: FormErrors,
     /// The pending invitation to this address, offered for Resend.

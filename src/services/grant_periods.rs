@@ -1,0 +1,379 @@
+//! Access periods of access grants of any origin (partner links, shares): the end date chosen
+//! when inviting, the reminders 7 days and 1 day before it, the expiry, and extensions asked by
+//! the grantee and confirmed by the owner ([`extensions`]).
+//!
+//! The sweeper ([`sweep`]) takes the time as a parameter, so tests drive it with their own
+//! clock; the mail worker calls it every poll. Every reminder and every expiry is claimed by a
+//! conditional update touching one row, in the same transaction as its outbox rows and audit
+//! event, so two workers sweeping at once send each reminder once and expire each grant once.
+
+mod extensions;
+
+pub use extensions::*;
+
+use super::audit::{self, Event, actions};
+use super::{ServiceResult, outbox, users};
+use crate::config::Settings;
+use crate::db::schema::{access_grants, tenants};
+use crate::db::{AnyConnection, write_transaction};
+use crate::domain::FieldError;
+use crate::domain::when;
+use crate::mail::templates::{AccessEnding, AccessExpired};
+use chrono::{DateTime, Duration, Months, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+/// The shortest access period.
+pub fn min_period() -> Duration {
+    Duration::days(1)
+}
+
+/// The latest end date: two years from `now`.
+pub fn max_end(now: NaiveDateTime) -> NaiveDateTime {
+    now.checked_add_months(Months::new(24))
+        .unwrap_or(now + Duration::days(730))
+}
+
+/// How many grants of each kind one sweep handles; the next poll takes the rest.
+const SWEEP_BATCH: i64 = 100;
+
+/// An optional end date as typed (a form's date field or the API's `endsAt`): empty for none, a
+/// date (`2027-03-01`, the start of that day, UTC), or an RFC 3339 date-time. It must be at
+/// least 1 day and at most 2 years after `now`.
+pub fn parse_ends_at(
+    field: &'static str,
+    raw: &str,
+    now: NaiveDateTime,
+) -> Result<Option<NaiveDateTime>, FieldError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let parsed = if raw.len() <= 10 {
+        NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+    } else {
+        DateTime::parse_from_rfc3339(raw)
+            .map(|t| t.naive_utc())
+            .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M"))
+            .ok()
+    };
+    let Some(at) = parsed else {
+        return Err(FieldError::new(
+            field,
+            "Enter the end date as YYYY-MM-DD (or an RFC 3339 date and time), or leave it empty for no end date.",
+        ));
+    };
+    let at = at.with_nanosecond_truncated();
+    if at - now < min_period() {
+        return Err(FieldError::new(
+            field,
+            "The end date must be at least 1 day from now.",
+        ));
+    }
+    if at > max_end(now) {
+        return Err(FieldError::new(
+            field,
+            "The end date must be at most 2 years from now.",
+        ));
+    }
+    Ok(Some(at))
+}
+
+trait TruncateNanos {
+    fn with_nanosecond_truncated(self) -> Self;
+}
+
+impl TruncateNanos for NaiveDateTime {
+    fn with_nanosecond_truncated(self) -> Self {
+        use chrono::Timelike;
+        self.with_nanosecond(0).unwrap_or(self)
+    }
+}
+
+/// An access grant as the sweeper sees it, whatever its origin.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = access_grants)]
+pub struct PeriodGrant {
+    pub id: String,
+    pub origin: String,
+    pub grantee_tenant_id: String,
+    pub owner_tenant_id: Option<String>,
+    pub status: String,
+    pub email: String,
+    pub invited_by_user_id: Option<String>,
+    pub access_ends_at: Option<NaiveDateTime>,
+}
+
+impl PeriodGrant {
+    fn is_partner_link(&self) -> bool {
+        self.origin == super::links::ORIGIN
+    }
+
+    fn owner_id(&self) -> &str {
+        self.owner_tenant_id.as_deref().unwrap_or_default()
+    }
+}
+
+/// Who hears about a grant's period: the grantee's inviter (or creator) with the page of the
+/// grantee side, and the owner side's contact (the grant's email) with the page of the owner.
+fn recipients(
+    c: &mut AnyConnection,
+    settings: &Settings,
+    grant: &PeriodGrant,
+) -> ServiceResult<Vec<(String, String)>> {
+    let (grantee_url, owner_url) = if grant.is_partner_link() {
+        (
+            format!("/accounts/{}/customers", grant.grantee_tenant_id),
+            format!("/accounts/{}/partner-access", grant.owner_id()),
+        )
+    } else {
+        (
+            format!("/accounts/{}", grant.grantee_tenant_id),
+            format!("/accounts/{}", grant.owner_id()),
+        )
+    };
+    let mut to = Vec::new();
+    if let Some(id) = grant.invited_by_user_id.as_deref()
+        && let Some(inviter) = users::find(c, id)?
+    {
+        to.push((inviter.email, settings.link(&grantee_url)));
+    }
+    if !to.iter().any(|(e, _)| e.eq_ignore_ascii_case(&grant.email)) {
+        to.push((grant.email.clone(), settings.link(&owner_url)));
+    }
+    Ok(to)
+}
+
+/// The names of both sides: (grantee, owner).
+fn names(c: &mut AnyConnection, grant: &PeriodGrant) -> ServiceResult<(String, String)> {
+    let name = |c: &mut AnyConnection, id: &str| -> ServiceResult<String> {
+        Ok(tenants::table
+            .find(id)
+            .select(tenants::name)
+            .first::<String>(c)
+            .optional()?
+            .unwrap_or_default())
+    };
+    Ok((
+        name(c, &grant.grantee_tenant_id)?,
+        name(c, grant.owner_id())?,
+    ))
+}
+
+/// What one sweep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    pub reminders_7d: usize,
+    pub reminders_1d: usize,
+    pub expired: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reminder {
+    SevenDays,
+    OneDay,
+}
+
+/// Sends the due reminders and expires the grants whose period has ended, as of `now`.
+pub fn sweep(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    now: NaiveDateTime,
+) -> ServiceResult<SweepReport> {
+    let mut report = SweepReport::default();
+    for grant in due(conn, now, None)? {
+        if expire(conn, settings, &grant, now)? {
+            report.expired += 1;
+        }
+    }
+    for reminder in [Reminder::OneDay, Reminder::SevenDays] {
+        for grant in due(conn, now, Some(reminder))? {
+            if remind(conn, settings, &grant, reminder, now)? {
+                match reminder {
+                    Reminder::SevenDays => report.reminders_7d += 1,
+                    Reminder::OneDay => report.reminders_1d += 1,
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Connected grants whose period has ended (None) or whose reminder is due, oldest end first.
+fn due(
+    conn: &mut AnyConnection,
+    now: NaiveDateTime,
+    reminder: Option<Reminder>,
+) -> ServiceResult<Vec<PeriodGrant>> {
+    let mut query = access_grants::table
+        .filter(access_grants::status.eq("connected"))
+        .select(PeriodGrant::as_select())
+        .into_boxed();
+    query = match reminder {
+        None => query.filter(access_grants::access_ends_at.le(now)),
+        Some(Reminder::OneDay) => query
+            .filter(access_grants::access_ends_at.gt(now))
+            .filter(access_grants::access_ends_at.le(now + Duration::days(1)))
+            .filter(access_grants::reminded_1d_at.is_null()),
+        Some(Reminder::SevenDays) => query
+            .filter(access_grants::access_ends_at.gt(now + Duration::days(1)))
+            .filter(access_grants::access_ends_at.le(now + Duration::days(7)))
+            .filter(access_grants::reminded_7d_at.is_null()),
+    };
+    Ok(query
+        .order(access_grants::access_ends_at.asc())
+        .limit(SWEEP_BATCH)
+        .load(conn)?)
+}
+
+/// Claims one reminder (one row must change) and writes its emails and audit event with it.
+fn remind(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    grant: &PeriodGrant,
+    reminder: Reminder,
+    now: NaiveDateTime,
+) -> ServiceResult<bool> {
+    write_transaction(conn, |c| {
+        let target = access_grants::table
+            .find(&grant.id)
+            .filter(access_grants::status.eq("connected"));
+        let claimed = match reminder {
+            Reminder::SevenDays => {
+                diesel::update(target.filter(access_grants::reminded_7d_at.is_null()))
+                    .set(access_grants::reminded_7d_at.eq(now))
+                    .execute(c)?
+            }
+            Reminder::OneDay => {
+                diesel::update(target.filter(access_grants::reminded_1d_at.is_null()))
+                    .set(access_grants::reminded_1d_at.eq(now))
+                    .execute(c)?
+            }
+        };
+        if claimed != 1 {
+            return Ok(false);
+        }
+        let ends_at = grant.access_ends_at.unwrap_or(now);
+        let left = match reminder {
+            Reminder::OneDay => "1 day".to_string(),
+            Reminder::SevenDays => {
+                let days = ((ends_at - now).num_hours() + 23)
+                    .div_euclid(24)
+                    .clamp(2, 7);
+                format!("{days} days")
+            }
+        };
+        let (grantee, owner) = names(c, grant)?;
+        for (to, url) in recipients(c, settings, grant)? {
+            let message = AccessEnding {
+                grantee: grantee.clone(),
+                owner: owner.clone(),
+                left: left.clone(),
+                ends_at: when(&ends_at),
+                url,
+            };
+            outbox::enqueue(c, &to, &message)?;
+        }
+        let mut event = Event::new(actions::LINK_REMINDER_SENT)
+            .tenant(&grant.grantee_tenant_id)
+            .subject(&grant.email)
+            .detail(format!("access ends in {left}, on {}", when(&ends_at)));
+        event.grant_id = Some(grant.id.clone());
+        audit::record(c, event)?;
+        Ok(true)
+    })
+}
+
+/// Marks one ended grant Expired (one row must change), with its audit event and emails.
+fn expire(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    grant: &PeriodGrant,
+    now: NaiveDateTime,
+) -> ServiceResult<bool> {
+    write_transaction(conn, |c| {
+        let n = diesel::update(
+            access_grants::table
+                .find(&grant.id)
+                .filter(access_grants::status.eq("connected"))
+                .filter(access_grants::access_ends_at.le(now)),
+        )
+        .set((
+            access_grants::status.eq("expired"),
+            access_grants::ended_at.eq(now),
+            access_grants::end_reason.eq("The access period ended."),
+            access_grants::requested_role_id.eq(None::<String>),
+            access_grants::requested_at.eq(None::<NaiveDateTime>),
+            access_grants::requested_by_user_id.eq(None::<String>),
+            access_grants::updated_at.eq(now),
+        ))
+        .execute(c)?;
+        if n != 1 {
+            return Ok(false);
+        }
+        extensions::close_pending(c, &grant.id, now)?;
+        let ends_at = grant.access_ends_at.unwrap_or(now);
+        let action = if grant.is_partner_link() {
+            actions::LINK_EXPIRED
+        } else {
+            actions::GRANT_EXPIRED
+        };
+        let mut event = Event::new(action)
+            .tenant(&grant.grantee_tenant_id)
+            .subject(&grant.email)
+            .detail(format!("the access period ended on {}", when(&ends_at)));
+        event.grant_id = Some(grant.id.clone());
+        audit::record(c, event)?;
+        let (grantee, owner) = names(c, grant)?;
+        for (to, url) in recipients(c, settings, grant)? {
+            let message = AccessExpired {
+                grantee: grantee.clone(),
+                owner: owner.clone(),
+                ended_at: when(&ends_at),
+                url,
+            };
+            outbox::enqueue(c, &to, &message)?;
+        }
+        Ok(true)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
+    }
+
+    #[test]
+    fn end_dates_are_dates_or_rfc3339_between_a_day_and_two_years() {
+        let now = at("2026-12-01 10:00:00");
+        assert_eq!(parse_ends_at("f", "  ", now), Ok(None));
+        assert_eq!(
+            parse_ends_at("f", "2027-01-01", now),
+            Ok(Some(at("2027-01-01 00:00:00")))
+        );
+        assert_eq!(
+            parse_ends_at("f", "2026-12-03T12:00:00+02:00", now),
+            Ok(Some(at("2026-12-03 10:00:00")))
+        );
+        assert_eq!(
+            parse_ends_at("f", "2028-12-01T10:00:00Z", now),
+            Ok(Some(at("2028-12-01 10:00:00")))
+        );
+        for bad in [
+            "2026-11-30",
+            "2026-12-02",
+            "2026-12-02T09:59:59Z",
+            "2028-12-01T10:00:01Z",
+            "2030-01-01",
+            "tomorrow",
+            "2027-13-01",
+        ] {
+            let e = parse_ends_at("f", bad, now).unwrap_err();
+            assert_eq!(e.field, "f", "{bad}");
+        }
+    }
+}
