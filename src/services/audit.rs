@@ -45,6 +45,10 @@ pub mod actions {
     pub const API_TOKEN_CREATED: &str = "api_token.created";
     pub const API_TOKEN_REVOKED: &str = "api_token.revoked";
     pub const API_AUTH_FAILED: &str = "api.auth_failed";
+    pub const TENANT_MULTI_TENANCY_CHANGED: &str = "tenant.multi_tenancy_changed";
+    pub const SHARE_CREATED: &str = "share.created";
+    pub const SHARE_CHANGED: &str = "share.changed";
+    pub const SHARE_REVOKED: &str = "share.revoked";
 
     pub const ALL: &[&str] = &[
         SIGNIN_SUCCEEDED,
@@ -83,6 +87,10 @@ pub mod actions {
         API_TOKEN_CREATED,
         API_TOKEN_REVOKED,
         API_AUTH_FAILED,
+        TENANT_MULTI_TENANCY_CHANGED,
+        SHARE_CREATED,
+        SHARE_CHANGED,
+        SHARE_REVOKED,
     ];
 }
 
