@@ -13,7 +13,7 @@ mod rules;
 mod write;
 
 pub use rules::{Standing, standing};
-pub use write::{NewShare, change_role, create, revoke};
+pub use write::{NewShare, change_role, create, managed, revoke};
 
 use super::roles::{self, Role};
 use super::tenants::{self, Tenant};

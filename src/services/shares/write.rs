@@ -137,7 +137,11 @@ pub fn create(
 }
 
 /// A connected share the managing tenant manages; another tenant's share is NotFound.
-fn managed(conn: &mut AnyConnection, managing_id: &str, share_id: &str) -> ServiceResult<Share> {
+pub fn managed(
+    conn: &mut AnyConnection,
+    managing_id: &str,
+    share_id: &str,
+) -> ServiceResult<Share> {
     if share_id.len() > 64 {
         return Err(ServiceError::NotFound);
     }
