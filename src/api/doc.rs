@@ -5,7 +5,9 @@
 
 use super::auth::TENANT_HEADER;
 use super::error::{ErrorBody, WWW_AUTHENTICATE};
-use super::{access, accounts, customer, links, memberships, role_invitations, roles, users};
+use super::{
+    access, accounts, customer, links, memberships, role_invitations, roles, shares, users,
+};
 use actix_web::HttpResponse;
 use std::sync::OnceLock;
 use utoipa::openapi::content::ContentBuilder;
@@ -56,6 +58,10 @@ use utoipa::{Modify, OpenApi};
         accounts::rename,
         accounts::delete,
         access::explain,
+        shares::list,
+        shares::create,
+        shares::change,
+        shares::revoke,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Common),
@@ -65,6 +71,7 @@ use utoipa::{Modify, OpenApi};
         (name = "customer", description = "A customer's partner access"),
         (name = "roles", description = "Roles, invitations to them, and who has access through them"),
         (name = "accounts", description = "The acting account's sub-accounts, and who may do what in them"),
+        (name = "shares", description = "Accounts the acting account's subtree shares with other tenants"),
         (name = "meta", description = "This description"),
     )
 )]

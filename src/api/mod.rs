@@ -14,6 +14,7 @@ pub mod links;
 pub mod memberships;
 pub mod role_invitations;
 pub mod roles;
+pub mod shares;
 pub mod users;
 
 pub use auth::ApiCaller;
@@ -73,6 +74,10 @@ api_routes! {
     PATCH "/accounts/{id}" => accounts::rename;
     DELETE "/accounts/{id}" => accounts::delete;
     GET "/accounts/{id}/access" => access::explain;
+    GET "/accounts/{id}/shares" => shares::list;
+    POST "/accounts/{id}/shares" => shares::create;
+    PATCH "/accounts/{id}/shares/{shareId}" => shares::change;
+    DELETE "/accounts/{id}/shares/{shareId}" => shares::revoke;
 }
 
 /// Registered from `web::app` with `.configure(api::routes)`.
