@@ -234,7 +234,14 @@ pub fn manage_view(
     children.truncate(MAX_ACCOUNT_CHOICES as usize);
     accounts.extend(children);
     let roles = roles::list(conn, user, managing_id)?;
-    let shares = page(conn, Scope::ManagedBy(managing_id), before, None)?;
+    let shares = if standing.sees_shares {
+        page(conn, Scope::ManagedBy(managing_id), before, None)?
+    } else {
+        SharePage {
+            rows: Vec::new(),
+            next: None,
+        }
+    };
     Ok(ManageView {
         standing,
         accounts,
@@ -244,7 +251,8 @@ pub fn manage_view(
     })
 }
 
-/// The shares a tenant manages, newest first (the API's list). Needs `tenant.view` on it.
+/// The shares a tenant manages, newest first (the API's list). Needs `tenant.view` on it through
+/// the user's own roles.
 pub fn list(
     conn: &mut AnyConnection,
     user: &User,
@@ -252,7 +260,9 @@ pub fn list(
     before: Option<&str>,
     limit: Option<i64>,
 ) -> ServiceResult<SharePage> {
-    standing(conn, user, managing_id)?;
+    if !standing(conn, user, managing_id)?.sees_shares {
+        return Err(ServiceError::Forbidden);
+    }
     page(conn, Scope::ManagedBy(managing_id), before, limit)
 }
 

@@ -20,6 +20,9 @@ pub struct Standing {
     pub managing: Tenant,
     /// Why the user may only look, or None when they may share.
     pub refusal: Option<String>,
+    /// The shares are listed to the tenant's own members only: someone who works here through
+    /// a link or share does not learn who else the tenant shares with.
+    pub sees_shares: bool,
 }
 
 impl Standing {
@@ -66,7 +69,11 @@ pub fn standing(
     } else {
         None
     };
-    Ok(Standing { managing, refusal })
+    Ok(Standing {
+        managing,
+        refusal,
+        sees_shares: access.own().allows(Permission::TenantView),
+    })
 }
 
 /// What the sharer holds on the shared account through their own roles; Forbidden without
