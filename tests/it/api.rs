@@ -10,6 +10,7 @@ mod invitations;
 mod links;
 mod openapi;
 mod roles;
+mod shares;
 mod tokens;
 
 use crate::common::{Resp, TestApp};
