@@ -115,12 +115,15 @@ pub(super) fn account(
     Ok(tenants::find(conn, raw)?.ok_or_else(outside))
 }
 
+/// A role of the managing tenant: its id, name and permissions.
+pub(super) type LimitingRole = (String, String, BTreeSet<Permission>);
+
 /// A role of the managing tenant, as (id, name, permissions).
 pub(super) fn limiting_role(
     conn: &mut AnyConnection,
     managing: &Tenant,
     raw: &str,
-) -> ServiceResult<Result<(String, String, BTreeSet<Permission>), FieldError>> {
+) -> ServiceResult<Result<LimitingRole, FieldError>> {
     let raw = raw.trim();
     let choose = || {
         FieldError::new(
