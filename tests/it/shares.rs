@@ -238,3 +238,37 @@ fn an_end_date_in_the_past_ends_the_share_before_any_sweeper() {
     share(&app, &w.mia.1, &w.hq, &w.branch, &w.target, "Read-only");
     assert!(permissions(&app, &w.tom.1, &w.branch).contains("tenant.view"));
 }
+
+#[test]
+fn two_shares_of_the_same_account_with_the_same_target_at_once_store_one() {
+    let app = TestApp::start();
+    let w = world(&app);
+    let input = NewShare {
+        account_id: w.hq.id.clone(),
+        target_tenant_id: w.target.id.clone(),
+        limiting_role_id: level(&app, &w.hq.id, "Operator"),
+        ends_at: String::new(),
+    };
+    let barrier = std::sync::Barrier::new(2);
+    let results: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut conn = app.conn();
+                    barrier.wait();
+                    shares::create(&mut conn, &w.mia.1, &w.hq.id, &input)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+    let refused = results.into_iter().find_map(Result::err).unwrap();
+    match refused {
+        liaison::services::ServiceError::Invalid(errors) => {
+            assert!(errors[0].message.contains("already shared"), "{errors:?}");
+        }
+        other => panic!("expected a clear refusal, got {other:?}"),
+    }
+    assert_eq!(grants(&app).len(), 1);
+}
