@@ -162,6 +162,28 @@ fn a_share_gives_the_targets_own_role_within_the_limiting_role_and_never_chains(
     assert_eq!(ours.status, 200);
     assert!(ours.body.contains("HQ") && ours.body.contains("Operator"));
     assert!(ours.body.contains(Permission::DatasourcesUse.description()));
+    // The target's overview shows its tenant ID (selectable text, with a copy button for
+    // JavaScript) and links both sides of sharing.
+    let overview = w.tom.0.get(&format!("/accounts/{}", w.target.id));
+    assert!(
+        overview
+            .body
+            .contains(&format!("<code id=\"tenant-id\">{}</code>", w.target.id))
+    );
+    assert!(
+        overview
+            .body
+            .contains("data-copy-target=\"tenant-id\" hidden>Copy</button>")
+    );
+    assert!(
+        overview
+            .body
+            .contains(&format!("href=\"/accounts/{}/shares\"", w.target.id))
+    );
+    assert!(overview.body.contains(&format!(
+        "href=\"/accounts/{}/shared-with-us\"",
+        w.target.id
+    )));
     // Someone without a membership in the target sees no Shared with you.
     assert!(!w.mia.0.get("/").body.contains("Shared with you"));
 }
