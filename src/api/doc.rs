@@ -7,7 +7,7 @@ use super::auth::TENANT_HEADER;
 use super::error::{ErrorBody, WWW_AUTHENTICATE};
 use super::{
     access, accounts, activity, customer, links, memberships, periods, role_invitations, roles,
-    users,
+    shares, users,
 };
 use actix_web::HttpResponse;
 use std::sync::OnceLock;
@@ -66,6 +66,10 @@ use utoipa::{Modify, OpenApi};
         accounts::delete,
         access::explain,
         activity::list,
+        shares::list,
+        shares::create,
+        shares::change,
+        shares::revoke,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Common),
@@ -75,6 +79,7 @@ use utoipa::{Modify, OpenApi};
         (name = "customer", description = "A customer's partner access"),
         (name = "roles", description = "Roles, invitations to them, and who has access through them"),
         (name = "accounts", description = "The acting account's sub-accounts, and who may do what in them"),
+        (name = "shares", description = "Accounts the acting account's subtree shares with other tenants"),
         (name = "meta", description = "This description"),
     )
 )]

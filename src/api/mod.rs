@@ -16,6 +16,7 @@ pub mod memberships;
 pub mod periods;
 pub mod role_invitations;
 pub mod roles;
+pub mod shares;
 pub mod users;
 
 pub use auth::ApiCaller;
@@ -82,6 +83,10 @@ api_routes! {
     DELETE "/accounts/{id}" => accounts::delete;
     GET "/accounts/{id}/access" => access::explain;
     GET "/accounts/{id}/activity" => activity::list;
+    GET "/accounts/{id}/shares" => shares::list;
+    POST "/accounts/{id}/shares" => shares::create;
+    PATCH "/accounts/{id}/shares/{shareId}" => shares::change;
+    DELETE "/accounts/{id}/shares/{shareId}" => shares::revoke;
 }
 
 /// Registered from `web::app` with `.configure(api::routes)`.

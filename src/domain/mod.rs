@@ -5,6 +5,7 @@ pub mod link;
 pub mod password;
 pub mod permission;
 pub mod role;
+pub mod share;
 pub mod token;
 pub mod user;
 

@@ -53,6 +53,10 @@ pub mod actions {
     pub const LINK_LEVEL_CHANGE_REQUESTED: &str = "link.level_change_requested";
     pub const LINK_LEVEL_CHANGE_APPROVED: &str = "link.level_change_approved";
     pub const LINK_LEVEL_CHANGE_DECLINED: &str = "link.level_change_declined";
+    pub const TENANT_MULTI_TENANCY_CHANGED: &str = "tenant.multi_tenancy_changed";
+    pub const SHARE_CREATED: &str = "share.created";
+    pub const SHARE_CHANGED: &str = "share.changed";
+    pub const SHARE_REVOKED: &str = "share.revoked";
 
     pub const ALL: &[&str] = &[
         SIGNIN_SUCCEEDED,
@@ -99,6 +103,10 @@ pub mod actions {
         LINK_LEVEL_CHANGE_REQUESTED,
         LINK_LEVEL_CHANGE_APPROVED,
         LINK_LEVEL_CHANGE_DECLINED,
+        TENANT_MULTI_TENANCY_CHANGED,
+        SHARE_CREATED,
+        SHARE_CHANGED,
+        SHARE_REVOKED,
     ];
 }
 

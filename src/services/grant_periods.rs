@@ -115,34 +115,63 @@ impl PeriodGrant {
     }
 }
 
-/// Who hears about a grant's period: the grantee's inviter (or creator) with the page of the
-/// grantee side, and the owner side's contact (the grant's email) with the page of the owner.
+/// Who hears about a grant's period. A partner link: the grantee's inviter (with Account
+/// Management) and the invited customer address (with Partner access). A share: the user who
+/// shared (with the shared account) and the Account owners of the target, at most
+/// [`MAX_SHARE_TARGET_OWNERS`] (with Accounts shared with us).
 fn recipients(
     c: &mut AnyConnection,
     settings: &Settings,
     grant: &PeriodGrant,
 ) -> ServiceResult<Vec<(String, String)>> {
-    let (grantee_url, owner_url) = if grant.is_partner_link() {
-        (
-            format!("/accounts/{}/customers", grant.grantee_tenant_id),
-            format!("/accounts/{}/partner-access", grant.owner_id()),
-        )
-    } else {
-        (
-            format!("/accounts/{}", grant.grantee_tenant_id),
-            format!("/accounts/{}", grant.owner_id()),
-        )
+    let mut to: Vec<(String, String)> = Vec::new();
+    let mut add = |email: String, url: String| {
+        if !email.is_empty() && !to.iter().any(|(e, _)| e.eq_ignore_ascii_case(&email)) {
+            to.push((email, url));
+        }
     };
-    let mut to = Vec::new();
-    if let Some(id) = grant.invited_by_user_id.as_deref()
-        && let Some(inviter) = users::find(c, id)?
-    {
-        to.push((inviter.email, settings.link(&grantee_url)));
-    }
-    if !to.iter().any(|(e, _)| e.eq_ignore_ascii_case(&grant.email)) {
-        to.push((grant.email.clone(), settings.link(&owner_url)));
+    let inviter = match grant.invited_by_user_id.as_deref() {
+        Some(id) => users::find(c, id)?,
+        None => None,
+    };
+    if grant.is_partner_link() {
+        if let Some(inviter) = inviter {
+            let url = format!("/accounts/{}/customers", grant.grantee_tenant_id);
+            add(inviter.email, settings.link(&url));
+        }
+        let url = format!("/accounts/{}/partner-access", grant.owner_id());
+        add(grant.email.clone(), settings.link(&url));
+    } else {
+        if let Some(inviter) = inviter {
+            add(
+                inviter.email,
+                settings.link(&format!("/accounts/{}", grant.owner_id())),
+            );
+        }
+        let url = format!("/accounts/{}/shared-with-us", grant.grantee_tenant_id);
+        for email in target_owners(c, &grant.grantee_tenant_id)? {
+            add(email, settings.link(&url));
+        }
     }
     Ok(to)
+}
+
+/// How many of a share target's Account owners hear about the share's period.
+const MAX_SHARE_TARGET_OWNERS: i64 = 10;
+
+/// The addresses of the members of a tenant's own Account owner role.
+fn target_owners(c: &mut AnyConnection, tenant_id: &str) -> ServiceResult<Vec<String>> {
+    use crate::db::schema::{memberships, roles, users as users_table};
+    Ok(memberships::table
+        .inner_join(roles::table)
+        .inner_join(users_table::table)
+        .filter(roles::tenant_id.eq(tenant_id))
+        .filter(roles::builtin.eq("owner"))
+        .filter(users_table::disabled_at.is_null())
+        .order(users_table::email_key.asc())
+        .limit(MAX_SHARE_TARGET_OWNERS)
+        .select(users_table::email)
+        .load(c)?)
 }
 
 /// The names of both sides: (grantee, owner).

@@ -12,6 +12,7 @@ pub mod role_invitations;
 pub mod roles;
 pub mod sessions;
 pub mod setup;
+pub mod shares;
 pub mod signin;
 pub mod subaccounts;
 pub mod subtree;

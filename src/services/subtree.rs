@@ -43,7 +43,7 @@ pub fn depth_below(
 }
 
 /// The depth of an account below the acting tenant; NotFound outside its subtree.
-fn within(conn: &mut AnyConnection, root_id: &str, tenant_id: &str) -> ServiceResult<i64> {
+pub fn within(conn: &mut AnyConnection, root_id: &str, tenant_id: &str) -> ServiceResult<i64> {
     depth_below(conn, root_id, tenant_id)?.ok_or(ServiceError::NotFound)
 }
 

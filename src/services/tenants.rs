@@ -379,3 +379,36 @@ pub fn set_partner(
         find(c, tenant_id)?.ok_or(ServiceError::NotFound)
     })
 }
+
+/// Support staff give or take the multi-tenancy entitlement (account sharing); audited.
+/// Unchanged values change nothing. Shares made before stay until they are revoked.
+pub fn set_multi_tenancy(
+    conn: &mut AnyConnection,
+    staff: &users::User,
+    tenant_id: &str,
+    enabled: bool,
+) -> ServiceResult<Tenant> {
+    require_staff(staff)?;
+    write_transaction(conn, |c| {
+        let tenant = find(c, tenant_id)?.ok_or(ServiceError::NotFound)?;
+        if tenant.multi_tenancy == enabled {
+            return Ok(tenant);
+        }
+        diesel::update(tenants::table.find(tenant_id))
+            .set(tenants::multi_tenancy.eq(enabled))
+            .execute(c)?;
+        audit::record(
+            c,
+            Event::new(actions::TENANT_MULTI_TENANCY_CHANGED)
+                .actor(Some(staff.actor()))
+                .tenant(tenant_id)
+                .subject(tenant.name.clone())
+                .detail(if enabled {
+                    "multi-tenancy entitlement given"
+                } else {
+                    "multi-tenancy entitlement taken away"
+                }),
+        )?;
+        find(c, tenant_id)?.ok_or(ServiceError::NotFound)
+    })
+}

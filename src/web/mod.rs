@@ -134,6 +134,7 @@ pub fn app(
         .configure(pages::subaccounts::routes)
         .configure(pages::roles::routes)
         .configure(pages::accounts::routes)
+        .configure(pages::shares::routes)
         .configure(pages::access::routes)
         .configure(pages::users::routes)
         .configure(pages::role_invitations::routes)

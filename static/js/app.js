@@ -44,3 +44,22 @@ document.addEventListener("htmx:responseError", (event) => {
   p.textContent = text;
   flashes.replaceChildren(p);
 });
+
+// Copy buttons (e.g. the tenant ID on an account's overview): hidden without JavaScript, where
+// the text stays selectable; the status next to the button says "Copied" for a moment.
+for (const button of document.querySelectorAll("button[data-copy-target]")) {
+  if (!navigator.clipboard) continue;
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    const source = document.getElementById(button.dataset.copyTarget);
+    const status = button.parentElement.querySelector("[data-copy-status]");
+    if (!source) return;
+    try {
+      await navigator.clipboard.writeText(source.textContent.trim());
+      if (status) status.textContent = "Copied";
+    } catch (_) {
+      if (status) status.textContent = "Copying failed: select the ID and copy it.";
+    }
+    if (status) setTimeout(() => { status.textContent = ""; }, 3000);
+  });
+}

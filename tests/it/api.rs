@@ -12,6 +12,7 @@ mod links;
 mod openapi;
 mod periods;
 mod roles;
+mod shares;
 mod tokens;
 
 use crate::common::{Resp, TestApp};

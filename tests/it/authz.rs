@@ -248,12 +248,20 @@ fn the_function_matches_a_naive_model_on_random_worlds() {
         for _ in 0..rng.gen_range(0..16) {
             pairs.insert((rng.gen_range(0..user_count), rng.gen_range(0..roles_.len())));
         }
+        // At most one connected share per (owner, grantee), as the database requires.
+        let mut live: BTreeSet<(usize, usize)> = BTreeSet::new();
         let grants: Vec<model::Grant> = (0..rng.gen_range(0..6))
-            .map(|_| model::Grant {
-                owner: rng.gen_range(0..tenant_count),
-                grantee: rng.gen_range(0..tenant_count),
-                limiting_role: rng.gen_range(0..roles_.len()),
-                connected: rng.gen_bool(0.7),
+            .map(|_| {
+                let (owner, grantee) = (
+                    rng.gen_range(0..tenant_count),
+                    rng.gen_range(0..tenant_count),
+                );
+                model::Grant {
+                    owner,
+                    grantee,
+                    limiting_role: rng.gen_range(0..roles_.len()),
+                    connected: rng.gen_bool(0.7) && live.insert((owner, grantee)),
+                }
             })
             .collect();
         let world = model::World {

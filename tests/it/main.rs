@@ -26,6 +26,7 @@ mod role_invitations;
 mod roles;
 mod sessions;
 mod setup;
+mod shares;
 mod staff;
 mod staff_links;
 mod subaccounts;

@@ -44,6 +44,8 @@ struct Overview {
     users: bool,
     can_create_sub: bool,
     manages_roles: bool,
+    /// Accounts shared with us: for those who see the account through their own roles.
+    shared_with_us: bool,
 }
 
 /// Allowed, or not; only real failures are errors.
@@ -95,6 +97,7 @@ pub async fn overview(
                 users: access.own().allows(Permission::UsersInvite),
                 can_create_sub: access.allows(Permission::SubtenantsCreate),
                 manages_roles: access.own().is_owner(),
+                shared_with_us: access.own().allows(Permission::TenantView),
                 tenant,
             })
         })

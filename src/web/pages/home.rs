@@ -1,6 +1,7 @@
 //! The dashboard and the health check.
 
 use super::render;
+use crate::services::shares::{self, Share};
 use crate::services::tenants::{self, MembershipView};
 use crate::web::extract::CurrentUser;
 use crate::web::layout::Layout;
@@ -20,6 +21,9 @@ struct Dashboard {
     name: String,
     memberships: Vec<MembershipView>,
     more: bool,
+    /// Accounts shared with tenants the user belongs to.
+    shared: Vec<Share>,
+    more_shared: bool,
 }
 
 pub async fn dashboard(
@@ -28,9 +32,16 @@ pub async fn dashboard(
     session: Session,
 ) -> Result<HttpResponse, AppError> {
     let user_id = user.id.clone();
-    let mut memberships = state
-        .db(move |c| tenants::memberships_of(c, &user_id, DASHBOARD_ACCOUNTS + 1))
+    let (mut memberships, mut shared) = state
+        .db(move |c| {
+            Ok((
+                tenants::memberships_of(c, &user_id, DASHBOARD_ACCOUNTS + 1)?,
+                shares::shared_with_user(c, &user_id, shares::MAX_SHARED_WITH_USER)?,
+            ))
+        })
         .await?;
+    let more_shared = shared.len() as i64 > shares::MAX_SHARED_WITH_USER;
+    shared.truncate(shares::MAX_SHARED_WITH_USER as usize);
     let more = memberships.len() as i64 > DASHBOARD_ACCOUNTS;
     memberships.truncate(DASHBOARD_ACCOUNTS as usize);
     let layout = Layout::new(
@@ -45,6 +56,8 @@ pub async fn dashboard(
         name: user.name.clone(),
         memberships,
         more,
+        shared,
+        more_shared,
     })
 }
 

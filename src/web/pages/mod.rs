@@ -15,6 +15,7 @@ pub mod profile;
 pub mod role_invitations;
 pub mod roles;
 pub mod setup;
+pub mod shares;
 pub mod staff;
 pub mod staff_links;
 pub mod subaccounts;

@@ -1,5 +1,5 @@
 //! Staff console: every linked account (search, status tabs, delete with a reason) and every
-//! tenant (search, partner entitlement).
+//! tenant (search, partner and multi-tenancy entitlements).
 
 use super::{FormErrors, render, render_status, see_other, when};
 use crate::domain::link::LinkStatus;
@@ -23,7 +23,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(delete)),
         )
         .service(web::resource("/staff/tenants").route(web::get().to(tenants_list)))
-        .service(web::resource("/staff/tenants/{id}/partner").route(web::post().to(set_partner)));
+        .service(web::resource("/staff/tenants/{id}/partner").route(web::post().to(set_partner)))
+        .service(
+            web::resource("/staff/tenants/{id}/multi-tenancy")
+                .route(web::post().to(set_multi_tenancy)),
+        );
 }
 
 fn non_empty(s: &str, max: usize) -> Option<String> {
@@ -299,6 +303,52 @@ pub async fn set_partner(
         )
     } else {
         format!("{} is no longer a partner.", tenant.name)
+    };
+    flash(&session, "success", text);
+    let back = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("q", &tenant.name)
+        .finish();
+    Ok(see_other(&format!("/staff/tenants?{back}")))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MultiTenancyForm {
+    multi_tenancy: String,
+}
+
+pub async fn set_multi_tenancy(
+    StaffUser(user): StaffUser,
+    state: web::Data<AppState>,
+    session: Session,
+    id: web::Path<String>,
+    form: web::Form<MultiTenancyForm>,
+) -> Result<HttpResponse, AppError> {
+    let enabled = match form.multi_tenancy.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => {
+            return Err(AppError::bad_request(
+                "Choose to give or take away the multi-tenancy entitlement.",
+            ));
+        }
+    };
+    let id = id.into_inner();
+    let tenant = state
+        .db(move |c| tenants::set_multi_tenancy(c, &user, &id, enabled))
+        .await?;
+    let text = if enabled {
+        format!(
+            "{} now has the multi-tenancy entitlement: its core and full users with the sharing \
+             permission can share accounts.",
+            tenant.name
+        )
+    } else {
+        format!(
+            "{} no longer has the multi-tenancy entitlement; its existing shares stay until \
+             they are revoked.",
+            tenant.name
+        )
     };
     flash(&session, "success", text);
     let back = url::form_urlencoded::Serializer::new(String::new())

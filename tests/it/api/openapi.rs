@@ -351,6 +351,7 @@ fn every_endpoint_answers_as_documented() {
     checked.extend(as_bruce.checked.borrow().iter().cloned());
     checked.extend(super::invitations::exercise(&app));
     checked.extend(super::periods::exercise(&app));
+    checked.extend(super::shares::exercise(&app));
     for (method, path) in ROUTES {
         let op = (method.to_string(), format!("{PREFIX}{path}"));
         assert!(checked.contains(&op), "{method} {path} was not exercised");

@@ -1,0 +1,2 @@
+DROP INDEX access_grants_one_share;
+DROP INDEX access_grants_by_limiting_role;

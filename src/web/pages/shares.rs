@@ -1,0 +1,327 @@
+//! Account sharing: a managing tenant's Shared accounts page (share, change the limiting role,
+//! revoke behind a confirmation page) and a target's Accounts shared with us. Every rule is in
+//! services::shares.
+
+use super::{FormErrors, render, render_status, see_other, when};
+use crate::domain::FieldError;
+use crate::domain::share::end_date_range;
+use crate::services::shares::{self, ManageView, NewShare, Share, SharedWithPage};
+use crate::services::users::User;
+use crate::services::{ServiceError, now};
+use crate::web::extract::CurrentUser;
+use crate::web::layout::{Layout, flash};
+use crate::web::{AppError, AppState};
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/accounts/{tenant}/shares")
+            .route(web::get().to(show))
+            .route(web::post().to(create)),
+    )
+    .service(web::resource("/accounts/{tenant}/shares/{share}/role").route(web::post().to(change)))
+    .service(
+        web::resource("/accounts/{tenant}/shares/{share}/revoke")
+            .route(web::get().to(revoke_form))
+            .route(web::post().to(revoke)),
+    )
+    .service(web::resource("/accounts/{tenant}/shared-with-us").route(web::get().to(shared_with)));
+}
+
+fn page_of(tenant_id: &str) -> String {
+    format!("/accounts/{tenant_id}/shares")
+}
+
+/// A cursor from the query string: trimmed, bounded, or none.
+fn cursor(raw: &str) -> Option<String> {
+    Some(raw.trim().chars().take(64).collect::<String>()).filter(|c| !c.is_empty())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    before: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct ShareForm {
+    account_id: String,
+    target_tenant_id: String,
+    limiting_role_id: String,
+    ends_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/shares/list.html")]
+struct ListPage {
+    layout: Layout,
+    v: ManageView,
+    form: ShareForm,
+    errors: FormErrors,
+    /// A refused change of a limiting role, said at the top.
+    alert: Option<String>,
+    min_end: String,
+    max_end: String,
+    later: bool,
+}
+
+impl ListPage {
+    fn when(&self, t: &chrono::NaiveDateTime) -> String {
+        when(t)
+    }
+    fn ends(&self, s: &Share) -> String {
+        match &s.ends_at {
+            None => "No end date".into(),
+            Some(e) if s.is_active() => when(e),
+            Some(e) => format!("Ended {}", when(e)),
+        }
+    }
+}
+
+struct Render {
+    form: ShareForm,
+    errors: Vec<FieldError>,
+    alert: Option<String>,
+    before: Option<String>,
+}
+
+async fn list_page(
+    state: &AppState,
+    session: &Session,
+    user: User,
+    tenant_id: String,
+    r: Render,
+) -> Result<HttpResponse, AppError> {
+    let (u, before) = (user.clone(), r.before.clone());
+    let v = state
+        .db(move |c| shares::manage_view(c, &u, &tenant_id, before.as_deref()))
+        .await?;
+    let status = if r.errors.is_empty() && r.alert.is_none() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let (min, max) = end_date_range(now().date());
+    let title = format!("Shared accounts · {}", v.standing.managing.name);
+    let layout = Layout::new(session, &state.settings, Some(&user), title, "accounts");
+    let page = ListPage {
+        layout,
+        v,
+        form: r.form,
+        errors: FormErrors(r.errors),
+        alert: r.alert,
+        min_end: min.to_string(),
+        max_end: max.to_string(),
+        later: r.before.is_some(),
+    };
+    render_status(&page, status)
+}
+
+pub async fn show(
+    CurrentUser(user): CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let r = Render {
+        form: ShareForm::default(),
+        errors: vec![],
+        alert: None,
+        before: cursor(&query.before),
+    };
+    list_page(&state, &session, user, path.into_inner(), r).await
+}
+
+pub async fn create(
+    CurrentUser(user): CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<String>,
+    form: web::Form<ShareForm>,
+) -> Result<HttpResponse, AppError> {
+    let tenant_id = path.into_inner();
+    let form = form.into_inner();
+    let input = NewShare {
+        account_id: form.account_id.clone(),
+        target_tenant_id: form.target_tenant_id.clone(),
+        limiting_role_id: form.limiting_role_id.clone(),
+        ends_at: form.ends_at.clone(),
+    };
+    let (u, tid) = (user.clone(), tenant_id.clone());
+    let result = state
+        .try_db(move |c| shares::create(c, &u, &tid, &input))
+        .await?;
+    match result {
+        Ok(share) => {
+            flash(
+                &session,
+                "success",
+                format!(
+                    "{} is now shared with {}, limited to {}.",
+                    share.account_name, share.target_name, share.limiting_role
+                ),
+            );
+            Ok(see_other(&page_of(&tenant_id)))
+        }
+        Err(ServiceError::Invalid(errors)) => {
+            let r = Render {
+                form,
+                errors,
+                alert: None,
+                before: None,
+            };
+            list_page(&state, &session, user, tenant_id, r).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RoleForm {
+    limiting_role_id: String,
+}
+
+pub async fn change(
+    CurrentUser(user): CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(String, String)>,
+    form: web::Form<RoleForm>,
+) -> Result<HttpResponse, AppError> {
+    let (tenant_id, share_id) = path.into_inner();
+    let role = form.into_inner().limiting_role_id;
+    let (u, tid) = (user.clone(), tenant_id.clone());
+    let result = state
+        .try_db(move |c| shares::change_role(c, &u, &tid, &share_id, &role))
+        .await?;
+    match result {
+        Ok(share) => {
+            let text = format!(
+                "The share of {} with {} is now limited to {}.",
+                share.account_name, share.target_name, share.limiting_role
+            );
+            flash(&session, "success", text);
+            Ok(see_other(&page_of(&tenant_id)))
+        }
+        Err(ServiceError::Invalid(errors)) => {
+            let text: Vec<String> = errors.into_iter().map(|e| e.message).collect();
+            let r = Render {
+                form: ShareForm::default(),
+                errors: vec![],
+                alert: Some(format!("Nothing was changed. {}", text.join(" "))),
+                before: None,
+            };
+            list_page(&state, &session, user, tenant_id, r).await
+        }
+        Err(ServiceError::Conflict(message)) => {
+            flash(&session, "error", message);
+            Ok(see_other(&page_of(&tenant_id)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/shares/revoke.html")]
+struct RevokePage {
+    layout: Layout,
+    tenant_id: String,
+    share: Share,
+}
+
+pub async fn revoke_form(
+    CurrentUser(user): CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (tenant_id, share_id) = path.into_inner();
+    let (u, tid) = (user.clone(), tenant_id.clone());
+    let share = state
+        .db(move |c| {
+            shares::standing(c, &u, &tid)?.require()?;
+            shares::managed(c, &tid, &share_id)
+        })
+        .await?;
+    let layout = Layout::new(
+        &session,
+        &state.settings,
+        Some(&user),
+        "Revoke a share",
+        "accounts",
+    );
+    render(&RevokePage {
+        layout,
+        tenant_id,
+        share,
+    })
+}
+
+pub async fn revoke(
+    CurrentUser(user): CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (tenant_id, share_id) = path.into_inner();
+    let (u, tid) = (user.clone(), tenant_id.clone());
+    let result = state
+        .try_db(move |c| shares::revoke(c, &u, &tid, &share_id))
+        .await?;
+    match result {
+        Ok(share) => flash(
+            &session,
+            "success",
+            format!(
+                "{} is no longer shared with {}.",
+                share.account_name, share.target_name
+            ),
+        ),
+        Err(ServiceError::Conflict(message)) => flash(&session, "error", message),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(see_other(&page_of(&tenant_id)))
+}
+
+#[derive(Template)]
+#[template(path = "pages/shares/shared_with.html")]
+struct SharedWithUsPage {
+    layout: Layout,
+    p: SharedWithPage,
+    later: bool,
+}
+
+impl SharedWithUsPage {
+    fn when(&self, t: &chrono::NaiveDateTime) -> String {
+        when(t)
+    }
+}
+
+pub async fn shared_with(
+    CurrentUser(user): CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let tenant_id = path.into_inner();
+    let before = cursor(&query.before);
+    let (u, b) = (user.clone(), before.clone());
+    let p = state
+        .db(move |c| shares::list_shared_with(c, &u, &tenant_id, b.as_deref(), None))
+        .await?;
+    let title = format!("Accounts shared with us · {}", p.tenant.name);
+    let layout = Layout::new(&session, &state.settings, Some(&user), title, "accounts");
+    render(&SharedWithUsPage {
+        layout,
+        p,
+        later: before.is_some(),
+    })
+}
