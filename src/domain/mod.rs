@@ -3,9 +3,9 @@
 pub mod email;
 pub mod link;
 pub mod password;
+pub mod period;
 pub mod permission;
 pub mod role;
-pub mod share;
 pub mod token;
 pub mod user;
 

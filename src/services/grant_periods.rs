@@ -16,80 +16,16 @@ use super::{ServiceResult, outbox, users};
 use crate::config::Settings;
 use crate::db::schema::{access_grants, tenants};
 use crate::db::{AnyConnection, write_transaction};
-use crate::domain::FieldError;
 use crate::domain::when;
 use crate::mail::templates::{AccessEnding, AccessExpired};
-use chrono::{DateTime, Duration, Months, NaiveDate, NaiveDateTime};
+use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-
-/// The shortest access period.
-pub fn min_period() -> Duration {
-    Duration::days(1)
-}
-
-/// The latest end date: two years from `now`.
-pub fn max_end(now: NaiveDateTime) -> NaiveDateTime {
-    now.checked_add_months(Months::new(24))
-        .unwrap_or(now + Duration::days(730))
-}
 
 /// How many grants of each kind one sweep handles; the next poll takes the rest.
 const SWEEP_BATCH: i64 = 100;
 
-/// An optional end date as typed (a form's date field or the API's `endsAt`): empty for none, a
-/// date (`2027-03-01`, the start of that day, UTC), or an RFC 3339 date-time. It must be at
-/// least 1 day and at most 2 years after `now`.
-pub fn parse_ends_at(
-    field: &'static str,
-    raw: &str,
-    now: NaiveDateTime,
-) -> Result<Option<NaiveDateTime>, FieldError> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Ok(None);
-    }
-    let parsed = if raw.len() <= 10 {
-        NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-            .ok()
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-    } else {
-        DateTime::parse_from_rfc3339(raw)
-            .map(|t| t.naive_utc())
-            .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M"))
-            .ok()
-    };
-    let Some(at) = parsed else {
-        return Err(FieldError::new(
-            field,
-            "Enter the end date as YYYY-MM-DD (or an RFC 3339 date and time), or leave it empty for no end date.",
-        ));
-    };
-    let at = at.with_nanosecond_truncated();
-    if at - now < min_period() {
-        return Err(FieldError::new(
-            field,
-            "The end date must be at least 1 day from now.",
-        ));
-    }
-    if at > max_end(now) {
-        return Err(FieldError::new(
-            field,
-            "The end date must be at most 2 years from now.",
-        ));
-    }
-    Ok(Some(at))
-}
-
-trait TruncateNanos {
-    fn with_nanosecond_truncated(self) -> Self;
-}
-
-impl TruncateNanos for NaiveDateTime {
-    fn with_nanosecond_truncated(self) -> Self {
-        use chrono::Timelike;
-        self.with_nanosecond(0).unwrap_or(self)
-    }
-}
+/// An optional end date as typed; the rule lives in [`crate::domain::period::parse_end`].
+pub use crate::domain::period::parse_end as parse_ends_at;
 
 /// An access grant as the sweeper sees it, whatever its origin.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -366,43 +302,4 @@ fn expire(
         }
         Ok(true)
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn at(s: &str) -> NaiveDateTime {
-        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
-    }
-
-    #[test]
-    fn end_dates_are_dates_or_rfc3339_between_a_day_and_two_years() {
-        let now = at("2026-12-01 10:00:00");
-        assert_eq!(parse_ends_at("f", "  ", now), Ok(None));
-        assert_eq!(
-            parse_ends_at("f", "2027-01-01", now),
-            Ok(Some(at("2027-01-01 00:00:00")))
-        );
-        assert_eq!(
-            parse_ends_at("f", "2026-12-03T12:00:00+02:00", now),
-            Ok(Some(at("2026-12-03 10:00:00")))
-        );
-        assert_eq!(
-            parse_ends_at("f", "2028-12-01T10:00:00Z", now),
-            Ok(Some(at("2028-12-01 10:00:00")))
-        );
-        for bad in [
-            "2026-11-30",
-            "2026-12-02",
-            "2026-12-02T09:59:59Z",
-            "2028-12-01T10:00:01Z",
-            "2030-01-01",
-            "tomorrow",
-            "2027-13-01",
-        ] {
-            let e = parse_ends_at("f", bad, now).unwrap_err();
-            assert_eq!(e.field, "f", "{bad}");
-        }
-    }
 }

@@ -323,6 +323,72 @@ fn a_share_with_an_end_date_reminds_both_sides_then_expires() {
 }
 
 #[test]
+fn the_target_asks_for_more_time_and_the_sharer_confirms_from_the_email() {
+    let app = TestApp::start();
+    let w = world(&app);
+    let day = |n: i64| {
+        (liaison::services::now() + chrono::Duration::days(n))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let input = NewShare {
+        account_id: w.branch.id.clone(),
+        target_tenant_id: w.target.id.clone(),
+        limiting_role_id: level(&app, &w.hq.id, "Operator"),
+        ends_at: day(20),
+    };
+    let id = shares::create(&mut app.conn(), &w.mia.1, &w.hq.id, &input)
+        .unwrap()
+        .id;
+    let page = format!("/accounts/{}/shared-with-us", w.target.id);
+    let action = format!("{page}/{id}/extension");
+    // Not after the current end: refused, nothing asked.
+    let early = w.tom.0.submit(&page, &action, &[("ends_at", &day(10))]);
+    assert_eq!(early.status, 303);
+    assert!(
+        w.tom
+            .0
+            .get(&page)
+            .body
+            .contains("Choose a date after the current end date")
+    );
+    assert_eq!(app.count("grant_extensions"), 0);
+    let asked = w.tom.0.submit(&page, &action, &[("ends_at", &day(40))]);
+    assert_eq!(asked.status, 303);
+    assert!(
+        w.tom
+            .0
+            .get(&page)
+            .body
+            .contains("The account&#39;s managers were emailed")
+    );
+    // The sharer receives the link and confirms it.
+    let body: String = {
+        use liaison::db::schema::outbox;
+        outbox::table
+            .filter(outbox::to_address.eq("mia@hq.example"))
+            .filter(outbox::template.eq("extension_requested"))
+            .select(outbox::body_text)
+            .first(&mut app.conn())
+            .unwrap()
+    };
+    let start = body.find("/extensions/").unwrap();
+    let link = body[start..].split_whitespace().next().unwrap().to_string();
+    let confirmed = w.mia.0.submit(&link, &link, &[]);
+    assert!(
+        confirmed.status == 200 || confirmed.status == 303,
+        "{}",
+        confirmed.body
+    );
+    let ends: Option<chrono::NaiveDateTime> = access_grants::table
+        .find(&id)
+        .select(access_grants::access_ends_at)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(ends.unwrap().format("%Y-%m-%d").to_string(), day(40));
+}
+
+#[test]
 fn two_shares_of_the_same_account_with_the_same_target_at_once_store_one() {
     let app = TestApp::start();
     let w = world(&app);

@@ -63,6 +63,19 @@ fn require_grantee(conn: &mut AnyConnection, user: &User, g: &PeriodGrant) -> Se
     Ok(())
 }
 
+/// Who confirms an extension on the owner side: the customer address a partner link was sent
+/// to, or the user who made a share.
+fn owner_contacts(c: &mut AnyConnection, g: &PeriodGrant) -> ServiceResult<Vec<String>> {
+    if g.is_partner_link() {
+        return Ok(vec![g.email.clone()]);
+    }
+    let sharer = match g.invited_by_user_id.as_deref() {
+        Some(id) => crate::services::users::find(c, id)?,
+        None => None,
+    };
+    Ok(sharer.map(|u| u.email).into_iter().collect())
+}
+
 /// The owner side's own admins confirm (never someone inside through a grant).
 fn require_owner(conn: &mut AnyConnection, user: &User, g: &PeriodGrant) -> ServiceResult<()> {
     let permission = if g.is_partner_link() {
@@ -181,7 +194,9 @@ pub fn request_extension(
             expires_at: when(&expires_at),
             confirm_url: settings.link(&format!("/extensions/{secret}")),
         };
-        outbox::enqueue(c, &g.email, &message)?;
+        for to in owner_contacts(c, &g)? {
+            outbox::enqueue(c, &to, &message)?;
+        }
         find(c, &id)
     })
 }

@@ -5,7 +5,7 @@ use super::rules::{account, limiting_role, own_on_account, standing, target, wit
 use super::{ORIGIN, Share, find};
 use crate::db::schema::access_grants;
 use crate::db::{AnyConnection, is_unique_violation, write_transaction};
-use crate::domain::share::parse_end_date;
+use crate::domain::period::parse_end;
 use crate::domain::when;
 use crate::services::audit::{self, Event, actions};
 use crate::services::users::User;
@@ -79,7 +79,7 @@ pub fn create(
             .ok(),
         None => None,
     };
-    let ends_at = parse_end_date("ends_at", &input.ends_at, now().date())
+    let ends_at = parse_end("ends_at", &input.ends_at, now())
         .map_err(|e| errors.push(e))
         .ok();
     let (Some(account), Some((role_id, role_name, _)), Some(target), Some(ends_at), true) =

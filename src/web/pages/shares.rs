@@ -4,7 +4,8 @@
 
 use super::{FormErrors, render, render_status, see_other, when};
 use crate::domain::FieldError;
-use crate::domain::share::end_date_range;
+use crate::domain::period::end_date_range;
+use crate::services::grant_periods as extensions;
 use crate::services::shares::{self, ManageView, NewShare, Share, SharedWithPage};
 use crate::services::users::User;
 use crate::services::{ServiceError, now};
@@ -29,7 +30,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(revoke_form))
             .route(web::post().to(revoke)),
     )
-    .service(web::resource("/accounts/{tenant}/shared-with-us").route(web::get().to(shared_with)));
+    .service(web::resource("/accounts/{tenant}/shared-with-us").route(web::get().to(shared_with)))
+    .service(
+        web::resource("/accounts/{tenant}/shared-with-us/{share}/extension")
+            .route(web::post().to(request_extension)),
+    );
 }
 
 fn page_of(tenant_id: &str) -> String {
@@ -324,4 +329,46 @@ pub async fn shared_with(
         p,
         later: before.is_some(),
     })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ExtensionForm {
+    ends_at: String,
+}
+
+/// The target asks the managing tenant for more time on a share; the sharer confirms from the
+/// emailed link.
+pub async fn request_extension(
+    CurrentUser(user): CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(String, String)>,
+    form: web::Form<ExtensionForm>,
+) -> Result<HttpResponse, AppError> {
+    let (tenant_id, share_id) = path.into_inner();
+    let (u, t, settings) = (user.clone(), tenant_id.clone(), state.settings.clone());
+    let result = state
+        .try_db(move |c| {
+            extensions::request_extension(c, &settings, &u, &t, &share_id, &form.ends_at)
+        })
+        .await?;
+    let back = format!("/accounts/{tenant_id}/shared-with-us");
+    match result {
+        Ok(ext) => flash(
+            &session,
+            "success",
+            format!(
+                "You asked for access until {}. The account's managers were emailed to confirm.",
+                when(&ext.requested_ends_at)
+            ),
+        ),
+        Err(ServiceError::Invalid(errors)) => {
+            let text = errors.into_iter().map(|e| e.message).collect::<Vec<_>>();
+            flash(&session, "error", text.join(" "));
+        }
+        Err(ServiceError::Conflict(message)) => flash(&session, "error", message),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(see_other(&back))
 }

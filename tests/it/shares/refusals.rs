@@ -209,11 +209,11 @@ fn bad_input_is_answered_clearly_and_stores_nothing() {
         ),
         (
             with(base.clone(), "ends_at", &today.to_string()),
-            "Choose an end date from",
+            "The end date must be at least 1 day from now",
         ),
         (
             with(base.clone(), "ends_at", &far),
-            "Choose an end date from",
+            "The end date must be at most 2 years from now",
         ),
         (with(base.clone(), "ends_at", "next week"), "YYYY-MM-DD"),
     ];
