@@ -42,6 +42,18 @@ pub fn label(action: &str) -> Option<&'static str> {
         a::API_TOKEN_CREATED => "API token created",
         a::API_TOKEN_REVOKED => "API token revoked",
         a::API_AUTH_FAILED => "API authentication failed",
+        a::LINK_EXPIRED => "Partner link expired",
+        a::GRANT_EXPIRED => "Share expired",
+        a::LINK_REMINDER_SENT => "End-of-access reminder sent",
+        a::LINK_EXTENSION_REQUESTED => "Extension asked for",
+        a::LINK_EXTENDED => "Access extended",
+        a::LINK_LEVEL_CHANGE_REQUESTED => "Access level change asked for",
+        a::LINK_LEVEL_CHANGE_APPROVED => "Access level change approved",
+        a::LINK_LEVEL_CHANGE_DECLINED => "Access level change declined",
+        a::TENANT_MULTI_TENANCY_CHANGED => "Multi-tenancy entitlement changed",
+        a::SHARE_CREATED => "Account shared",
+        a::SHARE_CHANGED => "Share's limiting role changed",
+        a::SHARE_REVOKED => "Share revoked",
         _ => return None,
     })
 }
@@ -62,6 +74,13 @@ pub fn options() -> Vec<(&'static str, String)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_action_has_words() {
+        for action in crate::services::audit::actions::ALL {
+            assert!(super::label(action).is_some(), "{action} has no label");
+        }
+    }
+
     #[test]
     fn actions_in_words_or_their_constant() {
         assert_eq!(super::words("link.accepted"), "Partner link accepted");
