@@ -3,7 +3,8 @@
 //! the child's tree page without JavaScript), Create sub-account, Rename, and Delete of an empty
 //! sub-account after a confirmation page.
 
-use super::{FormErrors, render_status, see_other};
+use super::tenant_tabs::{self, Tab, TenantTabs, tabbed_page};
+use super::{FormErrors, see_other};
 use crate::authz;
 use crate::domain::permission::Permission;
 use crate::services::subaccounts::{self, Child, PAGE_SIZE};
@@ -148,9 +149,10 @@ pub struct Forms {
 }
 
 #[derive(Template)]
-#[template(path = "pages/subaccounts/tree.html")]
+#[template(path = "pages/subaccounts/tree.html", blocks = ["tab"])]
 struct TreePage {
     layout: Layout,
+    tabs: TenantTabs,
     tenant: Tenant,
     crumbs: Vec<Crumb>,
     level: Level,
@@ -160,6 +162,7 @@ struct TreePage {
     can_manage: bool,
     forms: Forms,
 }
+tabbed_page!(TreePage);
 
 #[derive(Template)]
 #[template(path = "pages/subaccounts/_items.html")]
@@ -204,6 +207,7 @@ fn bounded(s: &str, n: usize) -> String {
 /// Renders the whole tree page, with the forms as given (after a refused create or rename).
 #[allow(clippy::too_many_arguments)]
 async fn tree_page(
+    req: &HttpRequest,
     state: &AppState,
     session: &Session,
     user: User,
@@ -218,7 +222,7 @@ async fn tree_page(
     let first_link = after
         .is_some()
         .then(|| level_url(&tenant_id, &q, None, false));
-    let (tenant, ancestors, level, can_create, can_manage) = state
+    let (tenant, ancestors, level, can_create, can_manage, tabs) = state
         .db(move |c| {
             let access = authz::require(c, &u.id, &tid, Permission::TenantView)?;
             let tenant = tenants::find(c, &tid)?.ok_or(ServiceError::NotFound)?;
@@ -230,6 +234,7 @@ async fn tree_page(
                 level,
                 access.allows(Permission::SubtenantsCreate),
                 access.allows(Permission::TenantManage),
+                TenantTabs::of(&access, Tab::SubAccounts),
             ))
         })
         .await?;
@@ -237,6 +242,7 @@ async fn tree_page(
     let layout = Layout::new(session, &state.settings, Some(&user), title, "accounts");
     let page = TreePage {
         layout,
+        tabs,
         crumbs: crumbs(ancestors),
         first_link,
         level,
@@ -246,7 +252,7 @@ async fn tree_page(
         forms,
         tenant,
     };
-    render_status(&page, status)
+    tenant_tabs::respond(req, &page, status)
 }
 
 pub async fn tree(
@@ -269,6 +275,7 @@ pub async fn tree(
     }
     let forms = Forms::default();
     tree_page(
+        &req,
         &state,
         &session,
         user,
@@ -353,12 +360,16 @@ pub async fn create(
                 return fragment(&page, StatusCode::UNPROCESSABLE_ENTITY);
             }
             let q = String::new();
-            tree_page(&state, &session, user, tenant_id, q, None, forms, status).await
+            tree_page(
+                &req, &state, &session, user, tenant_id, q, None, forms, status,
+            )
+            .await
         }
     }
 }
 
 pub async fn rename(
+    req: HttpRequest,
     CurrentUser(user): CurrentUser,
     state: web::Data<AppState>,
     session: Session,
@@ -388,7 +399,10 @@ pub async fn rename(
                 ..Forms::default()
             };
             let q = String::new();
-            tree_page(&state, &session, user, tenant_id, q, None, forms, status).await
+            tree_page(
+                &req, &state, &session, user, tenant_id, q, None, forms, status,
+            )
+            .await
         }
     }
 }
