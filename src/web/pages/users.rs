@@ -138,8 +138,7 @@ async fn page(
     user: User,
     tenant_id: String,
     query: ListQuery,
-    form: InviteForm,
-    errors: Vec<FieldError>,
+    (form, errors): (InviteForm, Vec<FieldError>),
 ) -> Result<HttpResponse, AppError> {
     let (u, f) = (user.clone(), form.clone());
     let (d, pending, tabs) = state
@@ -192,8 +191,7 @@ pub async fn show(
         user,
         path.into_inner(),
         q,
-        InviteForm::default(),
-        vec![],
+        (InviteForm::default(), vec![]),
     )
     .await
 }
@@ -237,7 +235,16 @@ pub async fn invite(
         }
         Err(ServiceError::Invalid(errors)) => {
             let query = ListQuery::default();
-            page(&req, &state, &session, user, tenant_id, query, form, errors).await
+            page(
+                &req,
+                &state,
+                &session,
+                user,
+                tenant_id,
+                query,
+                (form, errors),
+            )
+            .await
         }
         Err(ServiceError::Forbidden) => Err(AppError::status(
             StatusCode::FORBIDDEN,
