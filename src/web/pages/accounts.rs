@@ -42,11 +42,8 @@ struct Overview {
     /// Why the user may see this account, one line per path.
     why: Vec<String>,
     customers: bool,
-    partner_access: bool,
-    activity: bool,
-    /// Users & roles: for those who may invite through their own roles.
+    /// Those who may invite through their own roles may also ask "why" for other users.
     users: bool,
-    can_create_sub: bool,
     manages_roles: bool,
     /// Accounts shared with us: for those who see the account through their own roles.
     shared_with_us: bool,
@@ -98,10 +95,7 @@ pub async fn overview(
                 partner,
                 why: access.explain(Permission::TenantView),
                 customers,
-                partner_access: access.allows(Permission::TenantManage),
-                activity: access.allows(Permission::AuditView),
                 users: access.own().allows(Permission::UsersInvite),
-                can_create_sub: access.allows(Permission::SubtenantsCreate),
                 manages_roles: access.own().is_owner(),
                 shared_with_us: access.own().allows(Permission::TenantView),
                 tenant,

@@ -7,10 +7,10 @@ use super::tenant_tabs::{self, Tab, TenantTabs, tabbed_page};
 use super::{FormErrors, see_other};
 use crate::authz;
 use crate::domain::permission::Permission;
-use crate::services::subaccounts::{self, Child, PAGE_SIZE};
+use crate::services::ServiceError;
+use crate::services::subaccounts;
 use crate::services::tenants::{self, Tenant};
 use crate::services::users::User;
-use crate::services::{ServiceError, ServiceResult};
 use crate::web::extract::{CurrentUser, is_htmx};
 use crate::web::layout::{Layout, flash};
 use crate::web::{AppError, AppState, csrf};
@@ -21,8 +21,10 @@ use askama::Template;
 use serde::Deserialize;
 
 mod delete;
+mod level;
 
 pub use delete::{delete, delete_confirm};
+use level::{ChildView, Level, level, level_url};
 
 /// Breadcrumbs longer than this show the first and last few, with a gap between.
 const CRUMBS_SHOWN: usize = 8;
@@ -43,73 +45,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 fn tree_url(tenant_id: &str) -> String {
     format!("/accounts/{tenant_id}/sub-accounts")
-}
-
-pub struct ChildView {
-    pub id: String,
-    pub name: String,
-    pub account_number: String,
-    pub has_children: bool,
-}
-
-impl From<Child> for ChildView {
-    fn from(c: Child) -> Self {
-        Self {
-            id: c.tenant.id,
-            name: c.tenant.name,
-            account_number: c.tenant.account_number,
-            has_children: c.has_children,
-        }
-    }
-}
-
-/// One page of a level: its rows and the "More" link (a page without JavaScript, the next rows
-/// appended with htmx).
-pub struct Level {
-    pub rows: Vec<ChildView>,
-    pub more_href: Option<String>,
-    pub more_fragment: Option<String>,
-}
-
-fn level_url(tenant_id: &str, q: &str, after: Option<&str>, fragment: bool) -> String {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    if fragment {
-        query.append_pair("fragment", "children");
-    }
-    if !q.is_empty() {
-        query.append_pair("q", q);
-    }
-    if let Some(a) = after {
-        query.append_pair("after", a);
-    }
-    let query = query.finish();
-    if query.is_empty() {
-        tree_url(tenant_id)
-    } else {
-        format!("{}?{query}", tree_url(tenant_id))
-    }
-}
-
-fn level(
-    c: &mut crate::db::AnyConnection,
-    user: &User,
-    tenant_id: &str,
-    q: &str,
-    after: Option<&str>,
-) -> ServiceResult<Level> {
-    let search = Some(q).filter(|q| !q.is_empty());
-    let page = subaccounts::children_page(c, user, tenant_id, search, after, PAGE_SIZE)?;
-    Ok(Level {
-        rows: page.rows.into_iter().map(ChildView::from).collect(),
-        more_href: page
-            .next
-            .as_deref()
-            .map(|n| level_url(tenant_id, q, Some(n), false)),
-        more_fragment: page
-            .next
-            .as_deref()
-            .map(|n| level_url(tenant_id, q, Some(n), true)),
-    })
 }
 
 /// A breadcrumb: a link to an ancestor's tree page, or a gap in a long trail.
