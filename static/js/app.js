@@ -46,20 +46,29 @@ document.addEventListener("htmx:responseError", (event) => {
 });
 
 // Copy buttons (e.g. the tenant ID on an account's overview): hidden without JavaScript, where
-// the text stays selectable; the status next to the button says "Copied" for a moment.
-for (const button of document.querySelectorAll("button[data-copy-target]")) {
-  if (!navigator.clipboard) continue;
-  button.hidden = false;
-  button.addEventListener("click", async () => {
-    const source = document.getElementById(button.dataset.copyTarget);
-    const status = button.parentElement.querySelector("[data-copy-status]");
-    if (!source) return;
-    try {
-      await navigator.clipboard.writeText(source.textContent.trim());
-      if (status) status.textContent = "Copied";
-    } catch (_) {
-      if (status) status.textContent = "Copying failed: select the ID and copy it.";
-    }
-    if (status) setTimeout(() => { status.textContent = ""; }, 3000);
-  });
+// the text stays selectable; the status next to the button says "Copied" for a moment. Set up on
+// load and again in content htmx swaps in (the Overview tab loaded from another tab).
+// A WeakSet, not an attribute: htmx's history snapshots keep attributes but not listeners.
+const copyReady = new WeakSet();
+function enableCopyButtons(root) {
+  if (!navigator.clipboard || !(root instanceof Element || root instanceof Document)) return;
+  for (const button of root.querySelectorAll("button[data-copy-target]")) {
+    if (copyReady.has(button)) continue;
+    copyReady.add(button);
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      const source = document.getElementById(button.dataset.copyTarget);
+      const status = button.parentElement.querySelector("[data-copy-status]");
+      if (!source) return;
+      try {
+        await navigator.clipboard.writeText(source.textContent.trim());
+        if (status) status.textContent = "Copied";
+      } catch (_) {
+        if (status) status.textContent = "Copying failed: select the ID and copy it.";
+      }
+      if (status) setTimeout(() => { status.textContent = ""; }, 3000);
+    });
+  }
 }
+enableCopyButtons(document);
+document.addEventListener("htmx:load", (event) => enableCopyButtons(event.detail.elt));

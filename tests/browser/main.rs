@@ -6,6 +6,8 @@
 mod common;
 
 use common::{PASSWORD, TestApp};
+
+mod tabs;
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -30,3 +30,4 @@ mod shares;
 mod staff;
 mod staff_links;
 mod subaccounts;
+mod tenant_tabs;

@@ -105,7 +105,13 @@ pub struct Accepted {
 /// Tenants the user can connect a partner to: those where their own roles give `tenant.manage`.
 pub fn may_connect(conn: &mut AnyConnection, user: &User, tenant_id: &str) -> ServiceResult<bool> {
     let access = authz::access(conn, &user.id, tenant_id)?;
-    Ok(access.own().allows(Permission::TenantManage))
+    Ok(is_own_admin(&access))
+}
+
+/// The rule of [`may_connect`] on an access already loaded: the tenant's own admins, through
+/// their own roles (a partner inside the tenant never manages its links).
+pub fn is_own_admin(access: &authz::Access) -> bool {
+    access.own().allows(Permission::TenantManage)
 }
 
 fn open_invitation_for(

@@ -1,6 +1,7 @@
 //! A tenant's overview page, and the way back from a customer tenant to the partner.
 
-use super::{render, see_other};
+use super::see_other;
+use super::tenant_tabs::{self, Tab, TenantTabs, tabbed_page};
 use crate::authz;
 use crate::domain::permission::Permission;
 use crate::services::links;
@@ -10,6 +11,7 @@ use crate::web::extract::{CurrentUser, client_ip};
 use crate::web::layout::{self, Layout, flash};
 use crate::web::{AppError, AppState};
 use actix_session::Session;
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
@@ -22,11 +24,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Template)]
-#[template(path = "pages/accounts/overview.html")]
+#[template(path = "pages/accounts/overview.html", blocks = ["tab"])]
 struct OverviewPage {
     layout: Layout,
+    tabs: TenantTabs,
     o: Overview,
 }
+tabbed_page!(OverviewPage);
 
 struct Overview {
     tenant: Tenant,
@@ -38,11 +42,8 @@ struct Overview {
     /// Why the user may see this account, one line per path.
     why: Vec<String>,
     customers: bool,
-    partner_access: bool,
-    activity: bool,
-    /// Users & roles: for those who may invite through their own roles.
+    /// Those who may invite through their own roles may also ask "why" for other users.
     users: bool,
-    can_create_sub: bool,
     manages_roles: bool,
     /// Accounts shared with us: for those who see the account through their own roles.
     shared_with_us: bool,
@@ -58,6 +59,7 @@ fn allowed<T>(result: ServiceResult<T>) -> ServiceResult<bool> {
 }
 
 pub async fn overview(
+    req: HttpRequest,
     CurrentUser(user): CurrentUser,
     state: web::Data<AppState>,
     session: Session,
@@ -65,7 +67,7 @@ pub async fn overview(
 ) -> Result<HttpResponse, AppError> {
     let tenant_id = path.into_inner();
     let u = user.clone();
-    let o = state
+    let (o, tabs) = state
         .db(move |c| {
             // A tenant the user cannot see at all is NotFound: its id reveals nothing.
             let access = authz::require(c, &u.id, &tenant_id, Permission::TenantView)?;
@@ -85,21 +87,20 @@ pub async fn overview(
                     &tenant_id,
                     Permission::CustomersView,
                 ))?;
-            Ok(Overview {
+            let tabs = TenantTabs::of(&access, Tab::Overview);
+            let o = Overview {
                 parent,
                 children,
                 more_children,
                 partner,
                 why: access.explain(Permission::TenantView),
                 customers,
-                partner_access: access.allows(Permission::TenantManage),
-                activity: access.allows(Permission::AuditView),
                 users: access.own().allows(Permission::UsersInvite),
-                can_create_sub: access.allows(Permission::SubtenantsCreate),
                 manages_roles: access.own().is_owner(),
                 shared_with_us: access.own().allows(Permission::TenantView),
                 tenant,
-            })
+            };
+            Ok((o, tabs))
         })
         .await?;
     let layout = Layout::new(
@@ -109,7 +110,8 @@ pub async fn overview(
         o.tenant.name.clone(),
         "accounts",
     );
-    render(&OverviewPage { layout, o })
+    let page = OverviewPage { layout, tabs, o };
+    tenant_tabs::respond(&req, &page, StatusCode::OK)
 }
 
 /// Return to the partner: audited, with a new session id, and the banner gone.

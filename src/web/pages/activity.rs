@@ -3,7 +3,7 @@
 //! 50 a page, and the same filters as a CSV download. The rules are `services::activity`; with
 //! htmx the filter form and the pager swap the results region, rendered from the same block.
 
-use super::render;
+use super::tenant_tabs::{self, Tab, TenantTabs, tabbed_page};
 use crate::services::activity::{self, ActivityEvent, Export, Filter, TenantRef, labels};
 use crate::services::users::User;
 use crate::web::extract::{CurrentUser, is_htmx};
@@ -124,10 +124,10 @@ pub struct Region {
 }
 
 #[derive(Template)]
-#[template(path = "pages/activity/show.html")]
+#[template(path = "pages/activity/show.html", blocks = ["tab"])]
 struct Page {
     layout: Layout,
-    tenant_name: String,
+    tabs: TenantTabs,
     actor: String,
     tenant: String,
     action: String,
@@ -135,6 +135,7 @@ struct Page {
     actions: Vec<(&'static str, String)>,
     v: Region,
 }
+tabbed_page!(Page);
 
 #[derive(Template)]
 #[template(path = "pages/activity/show.html", block = "region")]
@@ -155,8 +156,12 @@ pub async fn show(
     let before: Option<String> =
         Some(query.before.trim().chars().take(64).collect::<String>()).filter(|b| !b.is_empty());
     let (u, tid, b) = (user.clone(), tenant_id.clone(), before.clone());
-    let view = state
-        .db(move |c| activity::view(c, &u, &tid, query.raw(), b.as_deref()))
+    let (view, tabs) = state
+        .db(move |c| {
+            let view = activity::view(c, &u, &tid, query.raw(), b.as_deref())?;
+            let tabs = TenantTabs::of(&view.access, Tab::Activity);
+            Ok((view, tabs))
+        })
         .await?;
     let base = format!("/accounts/{tenant_id}/activity");
     let f = &view.filter;
@@ -180,7 +185,10 @@ pub async fn show(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    if is_htmx(&req) && !req.headers().contains_key("HX-History-Restore-Request") {
+    let region_only = is_htmx(&req)
+        && !tenant_tabs::wants_panel(&req)
+        && !req.headers().contains_key("HX-History-Restore-Request");
+    if region_only {
         return Ok(HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
             .insert_header(("Vary", "HX-Request"))
@@ -190,7 +198,7 @@ pub async fn show(
     let layout = Layout::new(&session, &state.settings, Some(&user), title, "accounts");
     let page = Page {
         layout,
-        tenant_name: view.access.tenant_name,
+        tabs,
         actor: f.actor.clone().unwrap_or_default(),
         tenant: f.tenant.clone().unwrap_or_default(),
         action: f.action.clone().unwrap_or_default(),
@@ -198,9 +206,7 @@ pub async fn show(
         actions: labels::options(),
         v,
     };
-    let mut res = render(&page)?;
-    *res.status_mut() = status;
-    Ok(res)
+    tenant_tabs::respond(&req, &page, status)
 }
 
 /// The file's body: batches written by a blocking task, at most two waiting, so memory stays

@@ -19,6 +19,7 @@ pub mod shares;
 pub mod staff;
 pub mod staff_links;
 pub mod subaccounts;
+pub mod tenant_tabs;
 pub mod users;
 
 use super::AppError;

@@ -1,7 +1,8 @@
 //! A customer tenant's Partner access page (who may work here, at which level, since when;
 //! invitations waiting for the viewer; Remove access).
 
-use super::{FormErrors, render, render_status, see_other, when};
+use super::tenant_tabs::{self, Tab, TenantTabs, tabbed_page};
+use super::{FormErrors, render_status, see_other, when};
 use crate::services::links::{self, AcceptInto, InvitationKey, LinkRow, PartnerAccess};
 use crate::services::tenants::{self, Tenant};
 use crate::services::{ServiceError, ServiceResult};
@@ -10,7 +11,7 @@ use crate::web::layout::{Layout, flash};
 use crate::web::{AppError, AppState};
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -47,12 +48,14 @@ fn load(
 }
 
 #[derive(Template)]
-#[template(path = "pages/partner_access/show.html")]
+#[template(path = "pages/partner_access/show.html", blocks = ["tab"])]
 struct ShowPage {
     layout: Layout,
+    tabs: TenantTabs,
     tenant: Tenant,
     access: PartnerAccess,
 }
+tabbed_page!(ShowPage);
 
 impl ShowPage {
     fn when(&self, t: impl std::borrow::Borrow<Option<chrono::NaiveDateTime>>) -> String {
@@ -61,6 +64,7 @@ impl ShowPage {
 }
 
 pub async fn show(
+    req: HttpRequest,
     CurrentUser(user): CurrentUser,
     state: web::Data<AppState>,
     session: Session,
@@ -68,14 +72,22 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let tenant_id = path.into_inner();
     let u = user.clone();
-    let (tenant, access) = state.db(move |c| load(c, &u, &tenant_id)).await?;
+    let (tenant, access, tabs) = state
+        .db(move |c| {
+            let (tenant, access) = load(c, &u, &tenant_id)?;
+            let tabs = tenant_tabs::load(c, &u, &tenant_id, Tab::PartnerAccess)?;
+            Ok((tenant, access, tabs))
+        })
+        .await?;
     let title = format!("Partner access · {}", tenant.name);
     let layout = Layout::new(&session, &state.settings, Some(&user), title, "accounts");
-    render(&ShowPage {
+    let page = ShowPage {
         layout,
+        tabs,
         tenant,
         access,
-    })
+    };
+    tenant_tabs::respond(&req, &page, StatusCode::OK)
 }
 
 #[derive(Deserialize, Default)]

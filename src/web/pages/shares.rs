@@ -2,7 +2,8 @@
 //! revoke behind a confirmation page) and a target's Accounts shared with us. Every rule is in
 //! services::shares.
 
-use super::{FormErrors, render, render_status, see_other, when};
+use super::tenant_tabs::{self, Tab, TenantTabs, tabbed_page};
+use super::{FormErrors, render, see_other, when};
 use crate::domain::FieldError;
 use crate::domain::period::end_date_range;
 use crate::services::grant_periods as extensions;
@@ -14,7 +15,7 @@ use crate::web::layout::{Layout, flash};
 use crate::web::{AppError, AppState};
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -62,9 +63,10 @@ pub struct ShareForm {
 }
 
 #[derive(Template)]
-#[template(path = "pages/shares/list.html")]
+#[template(path = "pages/shares/list.html", blocks = ["tab"])]
 struct ListPage {
     layout: Layout,
+    tabs: TenantTabs,
     v: ManageView,
     form: ShareForm,
     errors: FormErrors,
@@ -74,6 +76,7 @@ struct ListPage {
     max_end: String,
     later: bool,
 }
+tabbed_page!(ListPage);
 
 impl ListPage {
     fn when(&self, t: &chrono::NaiveDateTime) -> String {
@@ -96,6 +99,7 @@ struct Render {
 }
 
 async fn list_page(
+    req: &HttpRequest,
     state: &AppState,
     session: &Session,
     user: User,
@@ -103,8 +107,11 @@ async fn list_page(
     r: Render,
 ) -> Result<HttpResponse, AppError> {
     let (u, before) = (user.clone(), r.before.clone());
-    let v = state
-        .db(move |c| shares::manage_view(c, &u, &tenant_id, before.as_deref()))
+    let (v, tabs) = state
+        .db(move |c| {
+            let v = shares::manage_view(c, &u, &tenant_id, before.as_deref())?;
+            Ok((v, tenant_tabs::load(c, &u, &tenant_id, Tab::Shares)?))
+        })
         .await?;
     let status = if r.errors.is_empty() && r.alert.is_none() {
         StatusCode::OK
@@ -116,6 +123,7 @@ async fn list_page(
     let layout = Layout::new(session, &state.settings, Some(&user), title, "accounts");
     let page = ListPage {
         layout,
+        tabs,
         v,
         form: r.form,
         errors: FormErrors(r.errors),
@@ -124,10 +132,11 @@ async fn list_page(
         max_end: max.to_string(),
         later: r.before.is_some(),
     };
-    render_status(&page, status)
+    tenant_tabs::respond(req, &page, status)
 }
 
 pub async fn show(
+    req: HttpRequest,
     CurrentUser(user): CurrentUser,
     state: web::Data<AppState>,
     session: Session,
@@ -140,10 +149,11 @@ pub async fn show(
         alert: None,
         before: cursor(&query.before),
     };
-    list_page(&state, &session, user, path.into_inner(), r).await
+    list_page(&req, &state, &session, user, path.into_inner(), r).await
 }
 
 pub async fn create(
+    req: HttpRequest,
     CurrentUser(user): CurrentUser,
     state: web::Data<AppState>,
     session: Session,
@@ -181,7 +191,7 @@ pub async fn create(
                 alert: None,
                 before: None,
             };
-            list_page(&state, &session, user, tenant_id, r).await
+            list_page(&req, &state, &session, user, tenant_id, r).await
         }
         Err(e) => Err(e.into()),
     }
@@ -194,6 +204,7 @@ pub struct RoleForm {
 }
 
 pub async fn change(
+    req: HttpRequest,
     CurrentUser(user): CurrentUser,
     state: web::Data<AppState>,
     session: Session,
@@ -223,7 +234,7 @@ pub async fn change(
                 alert: Some(format!("Nothing was changed. {}", text.join(" "))),
                 before: None,
             };
-            list_page(&state, &session, user, tenant_id, r).await
+            list_page(&req, &state, &session, user, tenant_id, r).await
         }
         Err(ServiceError::Conflict(message)) => {
             flash(&session, "error", message);
@@ -296,12 +307,14 @@ pub async fn revoke(
 }
 
 #[derive(Template)]
-#[template(path = "pages/shares/shared_with.html")]
+#[template(path = "pages/shares/shared_with.html", blocks = ["tab"])]
 struct SharedWithUsPage {
     layout: Layout,
+    tabs: TenantTabs,
     p: SharedWithPage,
     later: bool,
 }
+tabbed_page!(SharedWithUsPage);
 
 impl SharedWithUsPage {
     fn when(&self, t: &chrono::NaiveDateTime) -> String {
@@ -310,6 +323,7 @@ impl SharedWithUsPage {
 }
 
 pub async fn shared_with(
+    req: HttpRequest,
     CurrentUser(user): CurrentUser,
     state: web::Data<AppState>,
     session: Session,
@@ -319,16 +333,21 @@ pub async fn shared_with(
     let tenant_id = path.into_inner();
     let before = cursor(&query.before);
     let (u, b) = (user.clone(), before.clone());
-    let p = state
-        .db(move |c| shares::list_shared_with(c, &u, &tenant_id, b.as_deref(), None))
+    let (p, tabs) = state
+        .db(move |c| {
+            let p = shares::list_shared_with(c, &u, &tenant_id, b.as_deref(), None)?;
+            Ok((p, tenant_tabs::load(c, &u, &tenant_id, Tab::Shares)?))
+        })
         .await?;
     let title = format!("Accounts shared with us · {}", p.tenant.name);
     let layout = Layout::new(&session, &state.settings, Some(&user), title, "accounts");
-    render(&SharedWithUsPage {
+    let page = SharedWithUsPage {
         layout,
+        tabs,
         p,
         later: before.is_some(),
-    })
+    };
+    tenant_tabs::respond(&req, &page, StatusCode::OK)
 }
 
 #[derive(Deserialize, Default)]

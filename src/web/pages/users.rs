@@ -3,7 +3,8 @@
 //! apply here, each with Revoke behind a confirmation page. The rules live in
 //! services::role_invitations and services::memberships.
 
-use super::{FormErrors, render, render_status, see_other, when};
+use super::tenant_tabs::{self, Tab, TenantTabs, tabbed_page};
+use super::{FormErrors, render, see_other, when};
 use crate::db::AnyConnection;
 use crate::domain::FieldError;
 use crate::services::memberships::{self, PathPage, PathRow};
@@ -17,7 +18,7 @@ use crate::web::layout::{Layout, flash};
 use crate::web::{AppError, AppState};
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -80,15 +81,17 @@ struct Data {
 }
 
 #[derive(Template)]
-#[template(path = "pages/users/show.html")]
+#[template(path = "pages/users/show.html", blocks = ["tab"])]
 struct ShowPage {
     layout: Layout,
+    tabs: TenantTabs,
     d: Data,
     form: InviteForm,
     errors: FormErrors,
     /// The pending invitation the form's address already has (offer Resend).
     pending: Option<String>,
 }
+tabbed_page!(ShowPage);
 
 impl ShowPage {
     fn when(&self, t: &chrono::NaiveDateTime) -> String {
@@ -129,16 +132,16 @@ fn load(
 
 /// The page, with the Invite form as typed and its errors.
 async fn page(
+    req: &HttpRequest,
     state: &AppState,
     session: &Session,
     user: User,
     tenant_id: String,
     query: ListQuery,
-    form: InviteForm,
-    errors: Vec<FieldError>,
+    (form, errors): (InviteForm, Vec<FieldError>),
 ) -> Result<HttpResponse, AppError> {
     let (u, f) = (user.clone(), form.clone());
-    let (d, pending) = state
+    let (d, pending, tabs) = state
         .db(move |c| {
             let d = load(c, &u, &tenant_id, &query)?;
             let pending = if f.email.is_empty() {
@@ -146,7 +149,8 @@ async fn page(
             } else {
                 role_invitations::pending_to(c, &tenant_id, &f.email, &f.role)?
             };
-            Ok((d, pending))
+            let tabs = tenant_tabs::load(c, &u, &tenant_id, Tab::Users)?;
+            Ok((d, pending, tabs))
         })
         .await?;
     let status = if errors.is_empty() {
@@ -162,15 +166,17 @@ async fn page(
     };
     let page = ShowPage {
         layout,
+        tabs,
         d,
         form,
         errors: FormErrors(errors),
         pending,
     };
-    render_status(&page, status)
+    tenant_tabs::respond(req, &page, status)
 }
 
 pub async fn show(
+    req: HttpRequest,
     CurrentUser(user): CurrentUser,
     state: web::Data<AppState>,
     session: Session,
@@ -179,18 +185,19 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     page(
+        &req,
         &state,
         &session,
         user,
         path.into_inner(),
         q,
-        InviteForm::default(),
-        vec![],
+        (InviteForm::default(), vec![]),
     )
     .await
 }
 
 pub async fn invite(
+    req: HttpRequest,
     CurrentUser(user): CurrentUser,
     state: web::Data<AppState>,
     session: Session,
@@ -228,7 +235,16 @@ pub async fn invite(
         }
         Err(ServiceError::Invalid(errors)) => {
             let query = ListQuery::default();
-            page(&state, &session, user, tenant_id, query, form, errors).await
+            page(
+                &req,
+                &state,
+                &session,
+                user,
+                tenant_id,
+                query,
+                (form, errors),
+            )
+            .await
         }
         Err(ServiceError::Forbidden) => Err(AppError::status(
             StatusCode::FORBIDDEN,

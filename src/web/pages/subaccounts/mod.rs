@@ -3,13 +3,14 @@
 //! the child's tree page without JavaScript), Create sub-account, Rename, and Delete of an empty
 //! sub-account after a confirmation page.
 
-use super::{FormErrors, render_status, see_other};
+use super::tenant_tabs::{self, Tab, TenantTabs, tabbed_page};
+use super::{FormErrors, see_other};
 use crate::authz;
 use crate::domain::permission::Permission;
-use crate::services::subaccounts::{self, Child, PAGE_SIZE};
+use crate::services::ServiceError;
+use crate::services::subaccounts;
 use crate::services::tenants::{self, Tenant};
 use crate::services::users::User;
-use crate::services::{ServiceError, ServiceResult};
 use crate::web::extract::{CurrentUser, is_htmx};
 use crate::web::layout::{Layout, flash};
 use crate::web::{AppError, AppState, csrf};
@@ -20,8 +21,10 @@ use askama::Template;
 use serde::Deserialize;
 
 mod delete;
+mod level;
 
 pub use delete::{delete, delete_confirm};
+use level::{ChildView, Level, level, level_url};
 
 /// Breadcrumbs longer than this show the first and last few, with a gap between.
 const CRUMBS_SHOWN: usize = 8;
@@ -42,73 +45,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 fn tree_url(tenant_id: &str) -> String {
     format!("/accounts/{tenant_id}/sub-accounts")
-}
-
-pub struct ChildView {
-    pub id: String,
-    pub name: String,
-    pub account_number: String,
-    pub has_children: bool,
-}
-
-impl From<Child> for ChildView {
-    fn from(c: Child) -> Self {
-        Self {
-            id: c.tenant.id,
-            name: c.tenant.name,
-            account_number: c.tenant.account_number,
-            has_children: c.has_children,
-        }
-    }
-}
-
-/// One page of a level: its rows and the "More" link (a page without JavaScript, the next rows
-/// appended with htmx).
-pub struct Level {
-    pub rows: Vec<ChildView>,
-    pub more_href: Option<String>,
-    pub more_fragment: Option<String>,
-}
-
-fn level_url(tenant_id: &str, q: &str, after: Option<&str>, fragment: bool) -> String {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    if fragment {
-        query.append_pair("fragment", "children");
-    }
-    if !q.is_empty() {
-        query.append_pair("q", q);
-    }
-    if let Some(a) = after {
-        query.append_pair("after", a);
-    }
-    let query = query.finish();
-    if query.is_empty() {
-        tree_url(tenant_id)
-    } else {
-        format!("{}?{query}", tree_url(tenant_id))
-    }
-}
-
-fn level(
-    c: &mut crate::db::AnyConnection,
-    user: &User,
-    tenant_id: &str,
-    q: &str,
-    after: Option<&str>,
-) -> ServiceResult<Level> {
-    let search = Some(q).filter(|q| !q.is_empty());
-    let page = subaccounts::children_page(c, user, tenant_id, search, after, PAGE_SIZE)?;
-    Ok(Level {
-        rows: page.rows.into_iter().map(ChildView::from).collect(),
-        more_href: page
-            .next
-            .as_deref()
-            .map(|n| level_url(tenant_id, q, Some(n), false)),
-        more_fragment: page
-            .next
-            .as_deref()
-            .map(|n| level_url(tenant_id, q, Some(n), true)),
-    })
 }
 
 /// A breadcrumb: a link to an ancestor's tree page, or a gap in a long trail.
@@ -148,9 +84,10 @@ pub struct Forms {
 }
 
 #[derive(Template)]
-#[template(path = "pages/subaccounts/tree.html")]
+#[template(path = "pages/subaccounts/tree.html", blocks = ["tab"])]
 struct TreePage {
     layout: Layout,
+    tabs: TenantTabs,
     tenant: Tenant,
     crumbs: Vec<Crumb>,
     level: Level,
@@ -160,6 +97,7 @@ struct TreePage {
     can_manage: bool,
     forms: Forms,
 }
+tabbed_page!(TreePage);
 
 #[derive(Template)]
 #[template(path = "pages/subaccounts/_items.html")]
@@ -204,6 +142,7 @@ fn bounded(s: &str, n: usize) -> String {
 /// Renders the whole tree page, with the forms as given (after a refused create or rename).
 #[allow(clippy::too_many_arguments)]
 async fn tree_page(
+    req: &HttpRequest,
     state: &AppState,
     session: &Session,
     user: User,
@@ -218,7 +157,7 @@ async fn tree_page(
     let first_link = after
         .is_some()
         .then(|| level_url(&tenant_id, &q, None, false));
-    let (tenant, ancestors, level, can_create, can_manage) = state
+    let (tenant, ancestors, level, can_create, can_manage, tabs) = state
         .db(move |c| {
             let access = authz::require(c, &u.id, &tid, Permission::TenantView)?;
             let tenant = tenants::find(c, &tid)?.ok_or(ServiceError::NotFound)?;
@@ -230,6 +169,7 @@ async fn tree_page(
                 level,
                 access.allows(Permission::SubtenantsCreate),
                 access.allows(Permission::TenantManage),
+                TenantTabs::of(&access, Tab::SubAccounts),
             ))
         })
         .await?;
@@ -237,6 +177,7 @@ async fn tree_page(
     let layout = Layout::new(session, &state.settings, Some(&user), title, "accounts");
     let page = TreePage {
         layout,
+        tabs,
         crumbs: crumbs(ancestors),
         first_link,
         level,
@@ -246,7 +187,7 @@ async fn tree_page(
         forms,
         tenant,
     };
-    render_status(&page, status)
+    tenant_tabs::respond(req, &page, status)
 }
 
 pub async fn tree(
@@ -269,6 +210,7 @@ pub async fn tree(
     }
     let forms = Forms::default();
     tree_page(
+        &req,
         &state,
         &session,
         user,
@@ -353,12 +295,16 @@ pub async fn create(
                 return fragment(&page, StatusCode::UNPROCESSABLE_ENTITY);
             }
             let q = String::new();
-            tree_page(&state, &session, user, tenant_id, q, None, forms, status).await
+            tree_page(
+                &req, &state, &session, user, tenant_id, q, None, forms, status,
+            )
+            .await
         }
     }
 }
 
 pub async fn rename(
+    req: HttpRequest,
     CurrentUser(user): CurrentUser,
     state: web::Data<AppState>,
     session: Session,
@@ -388,7 +334,10 @@ pub async fn rename(
                 ..Forms::default()
             };
             let q = String::new();
-            tree_page(&state, &session, user, tenant_id, q, None, forms, status).await
+            tree_page(
+                &req, &state, &session, user, tenant_id, q, None, forms, status,
+            )
+            .await
         }
     }
 }
