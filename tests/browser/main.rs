@@ -95,14 +95,13 @@ async fn wait_for_heading(client: &Client, text: &str) {
     }
 }
 
+/// The text of the page's main area; empty while a navigation has no page to show yet (the
+/// callers wait for a condition, so a page in flight reads as "not yet").
 async fn main_text(client: &Client) -> String {
-    client
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap_or_default()
+    match client.find(Locator::Css("main")).await {
+        Ok(main) => main.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
 }
 
 /// Fills the sign-in form as a user would: through its labelled fields and its button.
