@@ -38,6 +38,15 @@ pub struct WithSecret {
     pub secret: String,
 }
 
+/// Never prints the secret.
+impl std::fmt::Debug for WithSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WithSecret")
+            .field("app", &self.app)
+            .finish_non_exhaustive()
+    }
+}
+
 pub struct AppPage {
     pub apps: Vec<App>,
     pub next: Option<String>,

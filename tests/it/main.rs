@@ -5,6 +5,8 @@ mod common;
 mod access;
 mod activity;
 mod api;
+mod app_authorization_counts;
+mod app_authorizations;
 mod auth;
 mod authz;
 mod cli;

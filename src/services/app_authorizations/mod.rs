@@ -123,6 +123,7 @@ pub struct Filter {
     pub limit: Option<i64>,
 }
 
+#[derive(Debug)]
 pub struct Page {
     pub rows: Vec<Row>,
     pub next: Option<String>,
