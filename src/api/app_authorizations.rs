@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum StatusJson {
+pub enum AppAuthorizationStatus {
     Pending,
     Active,
     Declined,
@@ -22,7 +22,7 @@ pub enum StatusJson {
     Expired,
 }
 
-impl From<Status> for StatusJson {
+impl From<Status> for AppAuthorizationStatus {
     fn from(s: Status) -> Self {
         match s {
             Status::Pending => Self::Pending,
@@ -37,11 +37,11 @@ impl From<Status> for StatusJson {
 /// An authorization of an app by a tenant in one environment.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct AuthorizationJson {
+pub struct AppAuthorizationJson {
     pub id: String,
     pub app_id: String,
     pub app_name: String,
-    pub status: StatusJson,
+    pub status: AppAuthorizationStatus,
     /// The environment's key, e.g. `production`.
     pub environment: String,
     /// The tenant, once the contact approved.
@@ -70,7 +70,7 @@ pub struct AuthorizationJson {
     pub ended_at: Option<String>,
 }
 
-impl From<&Row> for AuthorizationJson {
+impl From<&Row> for AppAuthorizationJson {
     fn from(r: &Row) -> Self {
         let a = &r.authorization;
         Self {
@@ -119,11 +119,11 @@ impl From<&EnvironmentCount> for EnvironmentCountJson {
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct AuthorizationList {
+pub struct AppAuthorizationList {
     /// Every configured environment with its counts.
     pub counts: Vec<EnvironmentCountJson>,
     /// Pending and active authorizations in the environment asked for, newest first.
-    pub items: Vec<AuthorizationJson>,
+    pub items: Vec<AppAuthorizationJson>,
     #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
@@ -149,7 +149,7 @@ pub struct ListParams {
     operation_id = "listAppAuthorizations",
     params(("appId" = String, Path, description = "The app ID"), ListParams),
     responses(
-        (status = 200, description = "Counts and a page of authorizations", body = AuthorizationList),
+        (status = 200, description = "Counts and a page of authorizations", body = AppAuthorizationList),
         (status = 404, description = "No such app of this partner", body = ErrorBody),
         (status = 422, description = "A bad environment, search, limit or cursor", body = ErrorBody),
     )
@@ -190,16 +190,16 @@ pub async fn list(
         Ok((counts, page))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(AuthorizationList {
+    Ok(HttpResponse::Ok().json(AppAuthorizationList {
         counts: counts.iter().map(EnvironmentCountJson::from).collect(),
-        items: page.rows.iter().map(AuthorizationJson::from).collect(),
+        items: page.rows.iter().map(AppAuthorizationJson::from).collect(),
         next_cursor: page.next.as_deref().map(cursor::encode),
     }))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default, rename_all = "camelCase")]
-pub struct NewAuthorization {
+pub struct NewAppAuthorization {
     pub app_id: String,
     /// An environment key, e.g. `production`.
     pub environment: String,
@@ -222,9 +222,9 @@ pub struct NewAuthorization {
     path = "/api/v1/app-authorizations",
     tag = "apps",
     operation_id = "requestAppAuthorization",
-    request_body = NewAuthorization,
+    request_body = NewAppAuthorization,
     responses(
-        (status = 201, description = "The pending authorization", body = AuthorizationJson),
+        (status = 201, description = "The pending authorization", body = AppAuthorizationJson),
         (status = 404, description = "No such app of this partner", body = ErrorBody),
         (status = 422, description = "A missing or bad field", body = ErrorBody),
     )
@@ -232,7 +232,7 @@ pub struct NewAuthorization {
 pub async fn request(
     caller: ApiCaller,
     state: web::Data<AppState>,
-    body: ApiJson<NewAuthorization>,
+    body: ApiJson<NewAppAuthorization>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
     let input = NewRequest {
@@ -250,12 +250,12 @@ pub async fn request(
     })
     .await
     .map_err(|e| e.rename_field("app", "appId"))?;
-    Ok(created(AuthorizationJson::from(&row)))
+    Ok(created(AppAuthorizationJson::from(&row)))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default, rename_all = "camelCase")]
-pub struct AuthorizationEdit {
+pub struct AppAuthorizationEdit {
     /// Whom the request is submitted on behalf of.
     pub on_behalf_of: String,
     /// The customer's contact person, who receives the confirmation email.
@@ -272,9 +272,9 @@ pub struct AuthorizationEdit {
     tag = "apps",
     operation_id = "editAppAuthorization",
     params(("id" = String, Path, description = "The authorization id")),
-    request_body = AuthorizationEdit,
+    request_body = AppAuthorizationEdit,
     responses(
-        (status = 200, description = "The authorization, unchanged until approved", body = AuthorizationJson),
+        (status = 200, description = "The authorization, unchanged until approved", body = AppAuthorizationJson),
         (status = 404, description = "No such authorization of this partner", body = ErrorBody),
         (status = 409, description = "The authorization is not active", body = ErrorBody),
     )
@@ -283,7 +283,7 @@ pub async fn edit(
     caller: ApiCaller,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: ApiJson<AuthorizationEdit>,
+    body: ApiJson<AppAuthorizationEdit>,
 ) -> Result<HttpResponse, ApiError> {
     let id = link_id(path)?;
     let b = body.0;
@@ -299,12 +299,12 @@ pub async fn edit(
         authorizations::edit(c, &settings, &user, &tenant, &id, &input)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(AuthorizationJson::from(&row)))
+    Ok(HttpResponse::Ok().json(AppAuthorizationJson::from(&row)))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default, rename_all = "camelCase")]
-pub struct AuthorizationRemoval {
+pub struct AppAuthorizationRemoval {
     /// The customer's contact person, who is told. Required.
     pub contact_email: String,
     /// Required.
@@ -318,9 +318,9 @@ pub struct AuthorizationRemoval {
     tag = "apps",
     operation_id = "removeAppAuthorization",
     params(("id" = String, Path, description = "The authorization id")),
-    request_body = AuthorizationRemoval,
+    request_body = AppAuthorizationRemoval,
     responses(
-        (status = 200, description = "The removed authorization", body = AuthorizationJson),
+        (status = 200, description = "The removed authorization", body = AppAuthorizationJson),
         (status = 404, description = "No such authorization of this partner", body = ErrorBody),
         (status = 409, description = "Already ended", body = ErrorBody),
     )
@@ -329,7 +329,7 @@ pub async fn remove(
     caller: ApiCaller,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: ApiJson<AuthorizationRemoval>,
+    body: ApiJson<AppAuthorizationRemoval>,
 ) -> Result<HttpResponse, ApiError> {
     let id = link_id(path)?;
     let b = body.0;
@@ -346,5 +346,5 @@ pub async fn remove(
         )
     })
     .await?;
-    Ok(HttpResponse::Ok().json(AuthorizationJson::from(&row)))
+    Ok(HttpResponse::Ok().json(AppAuthorizationJson::from(&row)))
 }
