@@ -135,6 +135,8 @@ pub fn app(
         .configure(pages::roles::routes)
         .configure(pages::accounts::routes)
         .configure(pages::shares::routes)
+        .configure(pages::apps::routes)
+        .configure(pages::app_authorizations::routes)
         .configure(pages::access::routes)
         .configure(pages::users::routes)
         .configure(pages::role_invitations::routes)

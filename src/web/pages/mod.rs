@@ -3,6 +3,8 @@
 pub mod access;
 pub mod accounts;
 pub mod activity;
+pub mod app_authorizations;
+pub mod apps;
 pub mod auth;
 pub mod customers;
 pub mod devmail;
