@@ -7,6 +7,7 @@ mod activity;
 mod api;
 mod app_authorization_counts;
 mod app_authorizations;
+mod apps;
 mod auth;
 mod authz;
 mod cli;
