@@ -291,3 +291,50 @@ fn edit_applies_when_approved_and_remove_needs_email_and_reason() {
     .unwrap_err();
     assert!(matches!(err, ServiceError::Conflict(_)));
 }
+
+#[test]
+fn one_active_authorization_per_app_tenant_and_environment_is_a_database_rule() {
+    let app = TestApp::start();
+    let (_, betty, msp) = partner(&app, "Betty's MSP", "betty@msp.example");
+    let sync = app_(&app, &betty, &msp);
+    let bruce = app.create_user("bruce@wayne.example", false);
+    let wayne = tenant(&app, "Wayne Enterprises", false, "bruce@wayne.example");
+    let sandbox = authorized(&app, &betty, &msp, &sync, "sandbox", (&bruce, &wayne));
+    authorized(&app, &betty, &msp, &sync, "production", (&bruce, &wayne));
+    // Moving the sandbox authorization to production would make two active ones: the partial
+    // unique index refuses it when the contact approves, and nothing changes.
+    let edit = EditRequest {
+        on_behalf_of: "Alfred".into(),
+        contact_email: "bruce@wayne.example".into(),
+        environment: "production".into(),
+        ..EditRequest::default()
+    };
+    authz_apps::edit(
+        &mut app.conn(),
+        &app.settings,
+        &betty,
+        &msp.id,
+        &sandbox,
+        &edit,
+    )
+    .unwrap();
+    let token = emailed_token(&app, "bruce@wayne.example");
+    let err = authz_apps::approve(&mut app.conn(), &app.settings, &bruce, &token).unwrap_err();
+    assert!(
+        matches!(&err, ServiceError::Conflict(m) if m.contains("already authorized Sync in Production")),
+        "{err:?}"
+    );
+    let env: String = auth::table
+        .find(&sandbox)
+        .select(auth::environment)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(env, "sandbox");
+    // The refused answer did not spend the token: the contact can still decline it.
+    authz_apps::decline(&mut app.conn(), &app.settings, &bruce, &token, "").unwrap();
+    // And the database itself refuses a second active row.
+    let dup = diesel::update(auth::table.find(&sandbox))
+        .set(auth::environment.eq("production"))
+        .execute(&mut app.conn());
+    assert!(dup.is_err());
+}

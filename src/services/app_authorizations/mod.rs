@@ -5,10 +5,12 @@
 //! reason. Apps ask which tenants authorized them through the API.
 
 mod app_side;
+mod changes;
 mod confirm;
 mod partner;
 
 pub use app_side::*;
+pub use changes::*;
 pub use confirm::*;
 pub use partner::*;
 
