@@ -79,7 +79,7 @@ fn register_an_app_see_its_secret_once_and_rotate_it() {
 }
 
 /// Requests an authorization through the page's form.
-fn request(client: &Client, partner_id: &str, fields: &[(&str, &str)]) -> crate::common::Resp {
+pub fn request(client: &Client, partner_id: &str, fields: &[(&str, &str)]) -> crate::common::Resp {
     post(
         client,
         &format!("/accounts/{partner_id}/app-tenants/request"),
@@ -330,75 +330,4 @@ fn decline_edit_and_remove_through_the_pages() {
     );
     assert_eq!(again.status, 422);
     assert!(again.body.contains("already Removed"));
-}
-
-#[test]
-fn every_route_with_another_partners_ids_is_not_found() {
-    let app = TestApp::start();
-    let (_, betty_user, msp) = partner(&app, "Acme MSP", "betty@msp.example");
-    let (ozzy, _, rival) = partner(&app, "Rival MSP", "ozzy@rival.example");
-    let sync = new_app(&app, &betty_user, &msp, "Sync").app.id;
-    let bruce = app.create_user("bruce@wayne.example", false);
-    let wayne = tenant(&app, "Wayne Enterprises", false, "bruce@wayne.example");
-    let id = crate::app_authorizations::authorized(
-        &app,
-        &betty_user,
-        &msp,
-        &sync,
-        "sandbox",
-        (&bruce, &wayne),
-    );
-    let r = &rival.id;
-    for path in [
-        format!("/accounts/{r}/apps/{sync}"),
-        format!("/accounts/{r}/apps/{sync}/tenants?environment=sandbox"),
-        format!("/accounts/{r}/app-tenants?environment=sandbox&app={sync}"),
-        format!("/accounts/{r}/app-authorizations/{id}/edit"),
-        format!("/accounts/{r}/app-authorizations/{id}/remove"),
-    ] {
-        assert_eq!(ozzy.get(&path).status, 404, "{path}");
-    }
-    for path in [
-        format!("/accounts/{r}/apps/{sync}/secret"),
-        format!("/accounts/{r}/app-authorizations/{id}/edit"),
-        format!("/accounts/{r}/app-authorizations/{id}/remove"),
-    ] {
-        let res = post(
-            &ozzy,
-            &path,
-            &[
-                ("contact_email", "bruce@wayne.example"),
-                ("reason", "x"),
-                ("on_behalf_of", "x"),
-                ("environment", "sandbox"),
-            ],
-        );
-        assert_eq!(res.status, 404, "{path}");
-    }
-    let res = request(
-        &ozzy,
-        r,
-        &[
-            ("environment", "sandbox"),
-            ("app", &sync),
-            ("customer_name", "Wayne Enterprises"),
-            ("account_number", &wayne.account_number),
-            ("contact_email", "a@b.example"),
-        ],
-    );
-    assert_eq!(res.status, 404);
-    // Betty's own pages with Ozzy's tenant id: refused.
-    let (betty, _) = (app.client(), ());
-    assert_eq!(
-        betty
-            .sign_in("betty@msp.example", crate::common::PASSWORD)
-            .status,
-        303
-    );
-    assert!(matches!(
-        betty.get(&format!("/accounts/{r}/apps")).status,
-        403 | 404
-    ));
-    assert_eq!(status_of(&app, &id), "active");
-    assert_eq!(app.count("app_authorizations"), 1);
 }

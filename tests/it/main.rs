@@ -6,6 +6,7 @@ mod access;
 mod activity;
 mod api;
 mod app_authorization_counts;
+mod app_authorization_pages;
 mod app_authorizations;
 mod apps;
 mod auth;
