@@ -338,3 +338,29 @@ fn one_active_authorization_per_app_tenant_and_environment_is_a_database_rule() 
         .execute(&mut app.conn());
     assert!(dup.is_err());
 }
+
+#[test]
+fn an_expired_request_link_grants_nothing_and_no_longer_blocks_a_new_request() {
+    use liaison::db::schema::app_authorization_requests as req;
+    let app = TestApp::start();
+    let (_, betty, msp) = partner(&app, "Betty's MSP", "betty@msp.example");
+    let sync = app_(&app, &betty, &msp);
+    let bruce = app.create_user("bruce@wayne.example", false);
+    let wayne = tenant(&app, "Wayne Enterprises", false, "bruce@wayne.example");
+    let input = request_input(&sync, "stage", &wayne, "bruce@wayne.example");
+    let first =
+        authz_apps::request(&mut app.conn(), &app.settings, &betty, &msp.id, &input).unwrap();
+    let token = emailed_token(&app, "bruce@wayne.example");
+    diesel::update(req::table)
+        .set(req::expires_at.eq(liaison::services::now() - chrono::Duration::minutes(1)))
+        .execute(&mut app.conn())
+        .unwrap();
+    let err = authz_apps::approve(&mut app.conn(), &app.settings, &bruce, &token).unwrap_err();
+    assert!(matches!(err, ServiceError::Conflict(m) if m.contains("expired")));
+    assert_eq!(status_of(&app, &first.authorization.id), "pending");
+    // Asking again works; the old one shows as Expired.
+    authz_apps::request(&mut app.conn(), &app.settings, &betty, &msp.id, &input).unwrap();
+    assert_eq!(status_of(&app, &first.authorization.id), "expired");
+    let token = emailed_token(&app, "bruce@wayne.example");
+    authz_apps::approve(&mut app.conn(), &app.settings, &bruce, &token).unwrap();
+}

@@ -26,7 +26,7 @@ CREATE TABLE app_authorizations (
     customer_name_key TEXT NOT NULL,            -- lower-cased, for search
     account_number TEXT NOT NULL,               -- the Cust ID the partner typed
     environment TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'declined', 'removed')),
+    status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'declined', 'expired', 'removed')),
     valid_until TIMESTAMP,
     contact_email TEXT NOT NULL,
     contact_email_key TEXT NOT NULL,

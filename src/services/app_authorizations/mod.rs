@@ -32,7 +32,7 @@ pub enum Status {
     Active,
     Declined,
     Removed,
-    /// Active, but its validity has ended.
+    /// Active past its validity, or a request whose link ran out unanswered.
     Expired,
 }
 
@@ -86,6 +86,7 @@ impl Authorization {
             "active" => Status::Active,
             "pending" => Status::Pending,
             "declined" => Status::Declined,
+            "expired" => Status::Expired,
             _ => Status::Removed,
         }
     }

@@ -184,6 +184,25 @@ pub fn request(
     let token = token::generate();
     let expires_at = expiry(settings, at)?;
     write_transaction(conn, |c| {
+        // A request whose link ran out unanswered no longer blocks a new one.
+        let stale = req::table
+            .filter(req::status.eq("pending"))
+            .filter(req::expires_at.le(at))
+            .select(req::authorization_id);
+        diesel::update(
+            auth::table
+                .filter(auth::app_id.eq(&app.id))
+                .filter(auth::environment.eq(&env.key))
+                .filter(auth::account_number.eq(&number))
+                .filter(auth::status.eq("pending"))
+                .filter(auth::id.eq_any(stale)),
+        )
+        .set((
+            auth::status.eq("expired"),
+            auth::ended_at.eq(at),
+            auth::updated_at.eq(at),
+        ))
+        .execute(c)?;
         let open: i64 = auth::table
             .filter(auth::app_id.eq(&app.id))
             .filter(auth::environment.eq(&env.key))
