@@ -83,6 +83,14 @@ pub struct ServeArgs {
     /// Days an emailed invitation link stays valid (1 to 90).
     #[arg(long, env = "LIAISON_INVITATION_DAYS", default_value_t = 7)]
     pub invitation_days: u64,
+    /// The environments apps are authorized in, comma-separated, e.g. "Sandbox,Stage,Production"
+    /// (1 to 20 names of letters, digits, spaces and dashes, at most 40 characters, distinct).
+    #[arg(
+        long,
+        env = "LIAISON_ENVIRONMENTS",
+        default_value = "Sandbox,Stage,Production"
+    )]
+    pub environments: String,
 }
 
 /// How the mail worker paces itself.
@@ -118,6 +126,54 @@ pub struct Settings {
     pub signin_throttle: SigninThrottle,
     /// How long an emailed invitation link stays valid.
     pub invitation_ttl: Duration,
+    /// The environments apps are authorized in, in the order the pages show them.
+    pub environments: Vec<Environment>,
+}
+
+/// An environment apps are authorized in: `key` in URLs, the API and the database
+/// ("production"), `name` on the pages ("Production").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Environment {
+    pub key: String,
+    pub name: String,
+}
+
+pub const MAX_ENVIRONMENTS: usize = 20;
+pub const MAX_ENVIRONMENT_CHARS: usize = 40;
+
+/// Reads `--environments`: comma-separated names, validated.
+pub fn parse_environments(raw: &str) -> anyhow::Result<Vec<Environment>> {
+    let mut out: Vec<Environment> = Vec::new();
+    for name in raw.split(',').map(str::trim) {
+        if name.is_empty() {
+            bail!("--environments has an empty name (expected e.g. Sandbox,Stage,Production)");
+        }
+        if name.chars().count() > MAX_ENVIRONMENT_CHARS
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
+        {
+            bail!(
+                "--environments: `{name}` must be at most {MAX_ENVIRONMENT_CHARS} letters, digits, spaces or dashes"
+            );
+        }
+        let key = name
+            .to_ascii_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join("-");
+        if out.iter().any(|e| e.key == key) {
+            bail!("--environments names `{name}` twice");
+        }
+        out.push(Environment {
+            key,
+            name: name.to_string(),
+        });
+    }
+    if out.len() > MAX_ENVIRONMENTS {
+        bail!("--environments allows at most {MAX_ENVIRONMENTS} names");
+    }
+    Ok(out)
 }
 
 impl Settings {
@@ -152,6 +208,7 @@ impl Settings {
                 window: Duration::from_secs(15 * 60),
             },
             invitation_ttl: Duration::from_secs(7 * 24 * 3600),
+            environments: parse_environments("Sandbox,Stage,Production")?,
         })
     }
 
@@ -198,6 +255,7 @@ impl Settings {
             bail!("--invitation-days must be between 1 and 90");
         }
         s.invitation_ttl = Duration::from_secs(args.invitation_days * 24 * 3600);
+        s.environments = parse_environments(&args.environments)?;
         Ok(s)
     }
 
@@ -208,6 +266,11 @@ impl Settings {
 
     pub fn is_https(&self) -> bool {
         self.base_url.scheme() == "https"
+    }
+
+    /// The configured environment with this key.
+    pub fn environment(&self, key: &str) -> Option<&Environment> {
+        self.environments.iter().find(|e| e.key == key)
     }
 
     /// The dev mailbox replaces SMTP when none is configured.
@@ -277,6 +340,23 @@ mod tests {
         assert!(parse_base_url("ftp://portal.example").is_err());
         assert!(parse_base_url("not a url").is_err());
         assert!(parse_base_url("http://portal.example/?x=1").is_err());
+    }
+
+    #[test]
+    fn environments_are_validated() {
+        let envs = parse_environments("Sandbox, Stage ,Production").unwrap();
+        let keys: Vec<_> = envs.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["sandbox", "stage", "production"]);
+        assert_eq!(envs[2].name, "Production");
+        assert_eq!(parse_environments("Pre Prod").unwrap()[0].key, "pre-prod");
+        assert!(parse_environments("").is_err());
+        assert!(parse_environments("Sandbox,,Stage").is_err());
+        assert!(parse_environments("Prod,prod").is_err());
+        assert!(parse_environments("a/b").is_err());
+        assert!(parse_environments(&"x".repeat(41)).is_err());
+        assert!(parse_environments(&vec!["e"; 21].join(",")).is_err());
+        let many: Vec<String> = (0..21).map(|i| format!("E{i}")).collect();
+        assert!(parse_environments(&many.join(",")).is_err());
     }
 
     #[test]

@@ -6,8 +6,8 @@
 use super::auth::TENANT_HEADER;
 use super::error::{ErrorBody, WWW_AUTHENTICATE};
 use super::{
-    access, accounts, activity, customer, links, memberships, periods, role_invitations, roles,
-    shares, users,
+    access, accounts, activity, app_authorizations, app_self, apps, customer, links, memberships,
+    periods, role_invitations, roles, shares, users,
 };
 use actix_web::HttpResponse;
 use std::sync::OnceLock;
@@ -70,6 +70,15 @@ use utoipa::{Modify, OpenApi};
         shares::create,
         shares::change,
         shares::revoke,
+        app_self::list,
+        app_self::get,
+        apps::list,
+        apps::create,
+        apps::rotate,
+        app_authorizations::list,
+        app_authorizations::request,
+        app_authorizations::edit,
+        app_authorizations::remove,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Common),
@@ -80,6 +89,8 @@ use utoipa::{Modify, OpenApi};
         (name = "roles", description = "Roles, invitations to them, and who has access through them"),
         (name = "accounts", description = "The acting account's sub-accounts, and who may do what in them"),
         (name = "shares", description = "Accounts the acting account's subtree shares with other tenants"),
+        (name = "apps", description = "A partner's apps and their authorizations by tenants"),
+        (name = "app", description = "An app's own calls, authenticated with its client ID and secret (HTTP Basic)"),
         (name = "meta", description = "This description"),
     )
 )]
@@ -166,6 +177,29 @@ fn authenticated(op: &mut Operation) {
     }
 }
 
+/// An app's own calls: HTTP Basic with the client ID and secret, no tenant header.
+fn app_authenticated(op: &mut Operation) {
+    op.security = Some(vec![SecurityRequirement::new(
+        "appBasic",
+        Vec::<String>::new(),
+    )]);
+    add_response(op, "400", || error_response("The request is malformed"));
+    add_response(op, "401", || {
+        let mut r = error_response("No app credentials, or a wrong client ID or secret");
+        r.headers.insert(
+            "WWW-Authenticate".into(),
+            HeaderBuilder::new()
+                .schema(ObjectBuilder::new().schema_type(Type::String))
+                .description(Some(format!("`{WWW_AUTHENTICATE}`")))
+                .build(),
+        );
+        r
+    });
+    add_response(op, "503", || {
+        error_response("The database is busy; try again")
+    });
+}
+
 impl Modify for Common {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
@@ -175,6 +209,10 @@ impl Modify for Common {
         );
         components.add_security_scheme(
             "basic",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
+        );
+        components.add_security_scheme(
+            "appBasic",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
         );
         for (path, item) in openapi.paths.paths.iter_mut() {
@@ -189,7 +227,9 @@ impl Modify for Common {
             .into_iter()
             .flatten()
             {
-                if !public {
+                if path.starts_with("/api/v1/apps/self/") {
+                    app_authenticated(op);
+                } else if !public {
                     authenticated(op);
                 }
             }

@@ -6,6 +6,9 @@
 pub mod access;
 pub mod accounts;
 pub mod activity;
+pub mod app_authorizations;
+pub mod app_self;
+pub mod apps;
 pub mod auth;
 pub mod body;
 pub mod customer;
@@ -87,6 +90,15 @@ api_routes! {
     POST "/accounts/{id}/shares" => shares::create;
     PATCH "/accounts/{id}/shares/{shareId}" => shares::change;
     DELETE "/accounts/{id}/shares/{shareId}" => shares::revoke;
+    GET "/apps/self/authorizations" => app_self::list;
+    GET "/apps/self/authorizations/{tenantId}" => app_self::get;
+    GET "/apps" => apps::list;
+    POST "/apps" => apps::create;
+    POST "/apps/{appId}/secret" => apps::rotate;
+    GET "/apps/{appId}/authorizations" => app_authorizations::list;
+    POST "/app-authorizations" => app_authorizations::request;
+    POST "/app-authorizations/{id}/edit" => app_authorizations::edit;
+    POST "/app-authorizations/{id}/remove" => app_authorizations::remove;
 }
 
 /// Registered from `web::app` with `.configure(api::routes)`.

@@ -219,3 +219,73 @@ diesel::table! {
 
 diesel::joinable!(grant_extensions -> access_grants (grant_id));
 diesel::allow_tables_to_appear_in_same_query!(grant_extensions, access_grants);
+
+// Apps and their authorizations (migration 2026-12-01-000001_apps).
+diesel::table! {
+    apps (id) {
+        id -> Text,
+        partner_tenant_id -> Text,
+        name -> Text,
+        name_key -> Text,
+        description -> Text,
+        client_id -> Text,
+        secret_hash -> Text,
+        secret_rotated_at -> Timestamp,
+        created_by_user_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    app_authorizations (id) {
+        id -> Text,
+        app_id -> Text,
+        partner_tenant_id -> Text,
+        tenant_id -> Nullable<Text>,
+        customer_name -> Text,
+        customer_name_key -> Text,
+        account_number -> Text,
+        environment -> Text,
+        status -> Text,
+        valid_until -> Nullable<Timestamp>,
+        contact_email -> Text,
+        contact_email_key -> Text,
+        info -> Text,
+        requested_by_user_id -> Nullable<Text>,
+        requested_at -> Timestamp,
+        authorized_by_user_id -> Nullable<Text>,
+        authorized_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+        ended_at -> Nullable<Timestamp>,
+        end_reason -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    app_authorization_requests (id) {
+        id -> Text,
+        authorization_id -> Text,
+        kind -> Text,
+        token_hash -> Text,
+        status -> Text,
+        contact_email -> Text,
+        on_behalf_of -> Text,
+        environment -> Text,
+        valid_until -> Nullable<Timestamp>,
+        info -> Text,
+        requested_by_user_id -> Nullable<Text>,
+        requested_at -> Timestamp,
+        expires_at -> Timestamp,
+        answered_by_user_id -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(app_authorizations -> apps (app_id));
+diesel::joinable!(app_authorization_requests -> app_authorizations (authorization_id));
+diesel::allow_tables_to_appear_in_same_query!(apps, app_authorizations, app_authorization_requests);
+diesel::allow_tables_to_appear_in_same_query!(apps, tenants);
+diesel::allow_tables_to_appear_in_same_query!(app_authorizations, tenants);
+diesel::allow_tables_to_appear_in_same_query!(app_authorizations, users);
+diesel::allow_tables_to_appear_in_same_query!(apps, users);

@@ -339,3 +339,6 @@ mod tests {
         assert!(!r.html.contains("<b>"), "names are escaped");
     }
 }
+
+mod apps;
+pub use apps::*;

@@ -57,6 +57,15 @@ pub mod actions {
     pub const SHARE_CREATED: &str = "share.created";
     pub const SHARE_CHANGED: &str = "share.changed";
     pub const SHARE_REVOKED: &str = "share.revoked";
+    pub const APP_CREATED: &str = "app.created";
+    pub const APP_SECRET_ROTATED: &str = "app.secret_rotated";
+    pub const APP_AUTHORIZATION_REQUESTED: &str = "app_authorization.requested";
+    pub const APP_AUTHORIZATION_APPROVED: &str = "app_authorization.approved";
+    pub const APP_AUTHORIZATION_DECLINED: &str = "app_authorization.declined";
+    pub const APP_AUTHORIZATION_EDIT_REQUESTED: &str = "app_authorization.edit_requested";
+    pub const APP_AUTHORIZATION_EDITED: &str = "app_authorization.edited";
+    pub const APP_AUTHORIZATION_EDIT_DECLINED: &str = "app_authorization.edit_declined";
+    pub const APP_AUTHORIZATION_REMOVED: &str = "app_authorization.removed";
 
     pub const ALL: &[&str] = &[
         SIGNIN_SUCCEEDED,
@@ -107,6 +116,15 @@ pub mod actions {
         SHARE_CREATED,
         SHARE_CHANGED,
         SHARE_REVOKED,
+        APP_CREATED,
+        APP_SECRET_ROTATED,
+        APP_AUTHORIZATION_REQUESTED,
+        APP_AUTHORIZATION_APPROVED,
+        APP_AUTHORIZATION_DECLINED,
+        APP_AUTHORIZATION_EDIT_REQUESTED,
+        APP_AUTHORIZATION_EDITED,
+        APP_AUTHORIZATION_EDIT_DECLINED,
+        APP_AUTHORIZATION_REMOVED,
     ];
 }
 

@@ -3,6 +3,8 @@
 pub mod access;
 pub mod activity;
 pub mod api_tokens;
+pub mod app_authorizations;
+pub mod apps;
 pub mod audit;
 pub mod grant_periods;
 pub mod links;

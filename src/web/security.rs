@@ -39,7 +39,12 @@ pub async fn headers(
 }
 
 /// Paths whose last segment is a secret token.
-const SECRET_PREFIXES: &[&str] = &["/setup/", "/invitations/", "/role-invitations/"];
+const SECRET_PREFIXES: &[&str] = &[
+    "/setup/",
+    "/invitations/",
+    "/role-invitations/",
+    "/app-authorizations/",
+];
 
 pub fn mask_path(path: &str) -> String {
     for prefix in SECRET_PREFIXES {

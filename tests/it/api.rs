@@ -5,6 +5,7 @@
 mod access;
 mod accounts;
 mod activity;
+mod apps;
 mod auth;
 mod body;
 mod invitations;

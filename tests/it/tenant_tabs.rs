@@ -12,6 +12,7 @@ const PANEL: &[(&str, &str)] = &[("HX-Request", "true"), ("HX-Target", "tab-pane
 /// Every tab: its label and its path after `/accounts/{id}`.
 const ALL: &[(&str, &str)] = &[
     ("Overview", ""),
+    ("Authorizations", "/authorizations"),
     ("Sub-accounts", "/sub-accounts"),
     ("Users & roles", "/users"),
     ("Partner access", "/partner-access"),
@@ -134,7 +135,13 @@ fn each_tab_has_its_url_a_full_page_and_a_panel_for_htmx() {
 fn the_strip_shows_exactly_the_tabs_the_user_may_see() {
     let app = TestApp::start();
     let everything: Vec<String> = ALL.iter().map(|(l, _)| l.to_string()).collect();
-    let looking = ["Overview", "Sub-accounts", "Shared accounts", "Activity"];
+    let looking = [
+        "Overview",
+        "Authorizations",
+        "Sub-accounts",
+        "Shared accounts",
+        "Activity",
+    ];
 
     // The owner sees every tab.
     let (owner_client, _, acme) = owner(&app, "Acme", "olivia@acme.example");

@@ -54,6 +54,15 @@ pub fn label(action: &str) -> Option<&'static str> {
         a::SHARE_CREATED => "Account shared",
         a::SHARE_CHANGED => "Share's limiting role changed",
         a::SHARE_REVOKED => "Share revoked",
+        a::APP_CREATED => "App registered",
+        a::APP_SECRET_ROTATED => "App secret rotated",
+        a::APP_AUTHORIZATION_REQUESTED => "App authorization requested",
+        a::APP_AUTHORIZATION_APPROVED => "App authorization approved",
+        a::APP_AUTHORIZATION_DECLINED => "App authorization declined",
+        a::APP_AUTHORIZATION_EDIT_REQUESTED => "App authorization change requested",
+        a::APP_AUTHORIZATION_EDITED => "App authorization change approved",
+        a::APP_AUTHORIZATION_EDIT_DECLINED => "App authorization change declined",
+        a::APP_AUTHORIZATION_REMOVED => "App authorization removed",
         _ => return None,
     })
 }

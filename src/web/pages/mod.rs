@@ -3,6 +3,10 @@
 pub mod access;
 pub mod accounts;
 pub mod activity;
+pub mod app_authorization_confirm;
+pub mod app_authorization_forms;
+pub mod app_authorizations;
+pub mod apps;
 pub mod auth;
 pub mod customers;
 pub mod devmail;
@@ -19,6 +23,7 @@ pub mod shares;
 pub mod staff;
 pub mod staff_links;
 pub mod subaccounts;
+pub mod tenant_authorizations;
 pub mod tenant_tabs;
 pub mod users;
 

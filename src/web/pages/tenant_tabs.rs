@@ -21,6 +21,7 @@ pub const PANEL_ID: &str = "tab-panel";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
     Overview,
+    Authorizations,
     SubAccounts,
     Users,
     PartnerAccess,
@@ -37,13 +38,21 @@ struct TabDef {
     visible: fn(&Access) -> bool,
 }
 
-/// The strip, in order. Authorizations and Data sources join when their pages exist.
+/// The strip, in order. Data sources joins when its page exists.
 const TABS: &[TabDef] = &[
     TabDef {
         tab: Tab::Overview,
         label: "Overview",
         path: "",
         visible: |_| true,
+    },
+    TabDef {
+        tab: Tab::Authorizations,
+        label: "Authorizations",
+        path: "/authorizations",
+        // The apps a tenant authorized are visible to whoever sees the tenant
+        // (services::app_authorizations::for_tenant).
+        visible: |a| a.allows(Permission::TenantView),
     },
     TabDef {
         tab: Tab::SubAccounts,

@@ -352,6 +352,7 @@ fn every_endpoint_answers_as_documented() {
     checked.extend(super::invitations::exercise(&app));
     checked.extend(super::periods::exercise(&app));
     checked.extend(super::shares::exercise(&app));
+    checked.extend(super::apps::exercise(&app));
     for (method, path) in ROUTES {
         let op = (method.to_string(), format!("{PREFIX}{path}"));
         assert!(checked.contains(&op), "{method} {path} was not exercised");

@@ -1,0 +1,3 @@
+DROP TABLE app_authorization_requests;
+DROP TABLE app_authorizations;
+DROP TABLE apps;
