@@ -7,6 +7,7 @@ mod common;
 
 use common::{PASSWORD, TestApp};
 
+mod apps;
 mod tabs;
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};

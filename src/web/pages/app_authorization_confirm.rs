@@ -153,9 +153,13 @@ pub async fn approve(
         .try_db(move |c| authorizations::approve(c, &settings, &u, &t))
         .await?
         .map(|row| {
+            let environment = state
+                .settings
+                .environment(&row.authorization.environment)
+                .map_or(row.authorization.environment.clone(), |e| e.name.clone());
             format!(
-                "Approved: {} may now use {} in {}.",
-                row.app, row.tenant, row.authorization.environment
+                "Approved: {} may now use {} in {environment}.",
+                row.app, row.tenant
             )
         });
     answered(&state, &session, &user, token, result).await
