@@ -3,9 +3,9 @@
 
 use super::error::ErrorBody;
 use super::{ApiError, cursor, timestamp};
-use crate::services::api_tokens;
 use crate::services::app_authorizations::{self as authorizations, AuthorizedTenant};
 use crate::services::apps::{self, App};
+use crate::services::{api_tokens, audit};
 use crate::web::AppState;
 use crate::web::extract::client_ip;
 use actix_web::dev::Payload;
@@ -50,20 +50,42 @@ async fn app_caller(req: HttpRequest) -> Result<AppCaller, ApiError> {
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
     let (client_id, secret) = basic(&req)?;
     let ip = client_ip(&req, &state.settings);
+    let throttle = state.settings.signin_throttle.clone();
     let found = state
-        .try_db(move |c| -> crate::services::ServiceResult<Option<App>> {
-            let app = apps::authenticate(c, &client_id, &secret)?;
-            if app.is_none() {
-                api_tokens::auth_failed(
-                    c,
-                    None,
-                    format!("app credentials refused for {client_id}"),
-                    ip,
-                )?;
-            }
-            Ok(app)
-        })
+        .try_db(
+            move |c| -> crate::services::ServiceResult<Option<Option<App>>> {
+                // Refused credentials are throttled per address, like sign-ins.
+                if let Some(ip) = &ip {
+                    let since = crate::services::now()
+                        - chrono::Duration::from_std(throttle.window)
+                            .map_err(anyhow::Error::from)?;
+                    let failures =
+                        audit::count_for_ip(c, audit::actions::API_AUTH_FAILED, ip, since)?;
+                    if failures >= throttle.per_address {
+                        return Ok(None);
+                    }
+                }
+                let app = apps::authenticate(c, &client_id, &secret)?;
+                if app.is_none() {
+                    api_tokens::auth_failed(
+                        c,
+                        None,
+                        format!("app credentials refused for {client_id}"),
+                        ip,
+                    )?;
+                }
+                Ok(Some(app))
+            },
+        )
         .await??;
+    let Some(found) = found else {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many refused app credentials from this address. Wait and try again.",
+        );
+        e.retry_after = Some(state.settings.signin_throttle.window.as_secs());
+        return Err(e);
+    };
     found
         .map(|app| AppCaller { app })
         .ok_or_else(|| ApiError::unauthorized(WRONG))

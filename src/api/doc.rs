@@ -195,6 +195,9 @@ fn app_authenticated(op: &mut Operation) {
         );
         r
     });
+    add_response(op, "429", || {
+        error_response("Too many refused app credentials from this address: wait and try again")
+    });
     add_response(op, "503", || {
         error_response("The database is busy; try again")
     });

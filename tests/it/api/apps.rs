@@ -319,3 +319,26 @@ fn removed_authorization_refuses_the_app_and_keeps_the_tenants_data() {
         "the row stays, as history"
     );
 }
+
+#[test]
+fn refused_app_credentials_are_throttled_per_address() {
+    let app = TestApp::start();
+    let (_, betty, msp) = partner(&app, "Betty's MSP", "betty@msp.example");
+    let api = Api::bearer(&app, &token(&app, &betty, &msp.id));
+    let (sync, secret) = create_app(&api, "Sync");
+    let client_id = sync["clientId"].as_str().unwrap();
+    // The tenant only has to exist: the credentials are refused before anything else.
+    app.create_user("bruce@wayne.example", false);
+    let wayne = tenant(&app, "Wayne Enterprises", false, "bruce@wayne.example");
+    let guessing = as_app(&app, client_id, "a guess");
+    for _ in 0..app.settings.signin_throttle.per_address {
+        assert_eq!(self_get(&guessing, &wayne.id, "production").status, 401);
+    }
+    // Now even the right secret waits: guessing from this address has stopped paying.
+    let res = self_get(&as_app(&app, client_id, &secret), &wayne.id, "production");
+    assert_eq!(
+        (res.status, code(&res)),
+        (429, "too_many_requests".to_string())
+    );
+    assert!(res.header("Retry-After").is_some());
+}
