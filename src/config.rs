@@ -65,6 +65,10 @@ pub struct ServeArgs {
     /// Default: generated once and kept in <data-dir>/session.key
     #[arg(long, env = "LIAISON_SESSION_KEY", hide_env_values = true)]
     pub session_key: Option<String>,
+    /// Base64 of exactly 32 random bytes that encrypt data source passwords at rest.
+    /// Default: generated once and kept in <data-dir>/datasource.key
+    #[arg(long, env = "LIAISON_DATASOURCE_KEY", hide_env_values = true)]
+    pub datasource_key: Option<String>,
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "LIAISON_SESSION_IDLE_MINUTES", default_value_t = 30)]
     pub session_idle_minutes: u64,
@@ -117,6 +121,8 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     pub mail_from: lettre::message::Mailbox,
     pub session_key: Vec<u8>,
+    /// The key encrypting data source passwords (XChaCha20-Poly1305).
+    pub datasource_key: [u8; DATASOURCE_KEY_BYTES],
     pub session_idle: Duration,
     pub session_max: Duration,
     pub trusted_proxy: Option<IpAddr>,
@@ -190,6 +196,7 @@ impl Settings {
             smtp_url: None,
             mail_from: "Liaison <liaison@localhost>".parse()?,
             session_key,
+            datasource_key: generate_datasource_key(),
             session_idle: Duration::from_secs(30 * 60),
             session_max: Duration::from_secs(12 * 3600),
             trusted_proxy: None,
@@ -223,6 +230,12 @@ impl Settings {
             None => load_or_create_session_key(&args.store.data_dir)?,
         };
         let mut s = Self::new(database, &base_url, session_key)?;
+        s.datasource_key = match &args.datasource_key {
+            Some(raw) => {
+                decode_datasource_key(raw).context("--datasource-key / LIAISON_DATASOURCE_KEY")?
+            }
+            None => load_or_create_datasource_key(&args.store.data_dir)?,
+        };
         s.bind = args.bind.clone();
         if let Some(smtp) = args.smtp_url.as_deref().filter(|v| !v.trim().is_empty()) {
             lettre::SmtpTransport::from_url(smtp)
@@ -308,17 +321,58 @@ pub fn generate_session_key() -> Vec<u8> {
     key
 }
 
+pub const DATASOURCE_KEY_BYTES: usize = 32;
+
+fn decode_datasource_key(raw: &str) -> anyhow::Result<[u8; DATASOURCE_KEY_BYTES]> {
+    let key = STANDARD
+        .decode(raw.trim())
+        .context("the data source key is not valid base64")?;
+    key.try_into().map_err(|_| {
+        anyhow::anyhow!("the data source key must decode to exactly {DATASOURCE_KEY_BYTES} bytes")
+    })
+}
+
+pub fn generate_datasource_key() -> [u8; DATASOURCE_KEY_BYTES] {
+    let mut key = [0u8; DATASOURCE_KEY_BYTES];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    key
+}
+
 /// Reads `<data-dir>/session.key`, creating it (readable by the owner only) on first run.
 fn load_or_create_session_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
-    let path = data_dir.join("session.key");
+    load_or_create_key(
+        data_dir,
+        "session.key",
+        decode_session_key,
+        generate_session_key,
+    )
+}
+
+/// Reads `<data-dir>/datasource.key`, creating it (readable by the owner only) on first run.
+fn load_or_create_datasource_key(data_dir: &Path) -> anyhow::Result<[u8; DATASOURCE_KEY_BYTES]> {
+    load_or_create_key(
+        data_dir,
+        "datasource.key",
+        decode_datasource_key,
+        generate_datasource_key,
+    )
+}
+
+fn load_or_create_key<K: AsRef<[u8]>>(
+    data_dir: &Path,
+    file: &str,
+    decode: fn(&str) -> anyhow::Result<K>,
+    generate: fn() -> K,
+) -> anyhow::Result<K> {
+    let path = data_dir.join(file);
     if path.exists() {
         let raw = std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?;
-        return decode_session_key(&raw).with_context(|| format!("in {}", path.display()));
+        return decode(&raw).with_context(|| format!("in {}", path.display()));
     }
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
-    let key = generate_session_key();
+    let key = generate();
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -326,7 +380,7 @@ fn load_or_create_session_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
     let mut file = options
         .open(&path)
         .with_context(|| format!("creating {}", path.display()))?;
-    std::io::Write::write_all(&mut file, STANDARD.encode(&key).as_bytes())?;
+    std::io::Write::write_all(&mut file, STANDARD.encode(key.as_ref()).as_bytes())?;
     Ok(key)
 }
 

@@ -6,8 +6,8 @@
 use super::auth::TENANT_HEADER;
 use super::error::{ErrorBody, WWW_AUTHENTICATE};
 use super::{
-    access, accounts, activity, app_authorizations, app_self, apps, customer, links, memberships,
-    periods, role_invitations, roles, shares, users,
+    access, accounts, activity, app_authorizations, app_self, apps, customer, datasources, links,
+    memberships, periods, role_invitations, roles, shares, users,
 };
 use actix_web::HttpResponse;
 use std::sync::OnceLock;
@@ -79,6 +79,16 @@ use utoipa::{Modify, OpenApi};
         app_authorizations::request,
         app_authorizations::edit,
         app_authorizations::remove,
+        datasources::list,
+        datasources::create,
+        datasources::get,
+        datasources::update,
+        datasources::delete,
+        datasources::reveal,
+        datasources::shared,
+        datasources::add_shared,
+        datasources::replace_shared,
+        datasources::remove_shared,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Common),
@@ -91,6 +101,7 @@ use utoipa::{Modify, OpenApi};
         (name = "shares", description = "Accounts the acting account's subtree shares with other tenants"),
         (name = "apps", description = "A partner's apps and their authorizations by tenants"),
         (name = "app", description = "An app's own calls, authenticated with its client ID and secret (HTTP Basic)"),
+        (name = "datasources", description = "The acting account's data sources, and the tenants they are shared with"),
         (name = "meta", description = "This description"),
     )
 )]

@@ -12,6 +12,7 @@ pub mod apps;
 pub mod auth;
 pub mod body;
 pub mod customer;
+pub mod datasources;
 pub mod doc;
 pub mod error;
 pub mod links;
@@ -99,6 +100,16 @@ api_routes! {
     POST "/app-authorizations" => app_authorizations::request;
     POST "/app-authorizations/{id}/edit" => app_authorizations::edit;
     POST "/app-authorizations/{id}/remove" => app_authorizations::remove;
+    GET "/datasources" => datasources::list;
+    POST "/datasources" => datasources::create;
+    GET "/datasources/{id}" => datasources::get;
+    PATCH "/datasources/{id}" => datasources::update;
+    DELETE "/datasources/{id}" => datasources::delete;
+    POST "/datasources/{id}/reveal" => datasources::reveal;
+    GET "/datasources/{id}/shared-tenants" => datasources::shared;
+    POST "/datasources/{id}/shared-tenants" => datasources::add_shared;
+    PUT "/datasources/{id}/shared-tenants" => datasources::replace_shared;
+    DELETE "/datasources/{id}/shared-tenants/{tenantId}" => datasources::remove_shared;
 }
 
 /// Registered from `web::app` with `.configure(api::routes)`.

@@ -289,3 +289,34 @@ diesel::allow_tables_to_appear_in_same_query!(apps, tenants);
 diesel::allow_tables_to_appear_in_same_query!(app_authorizations, tenants);
 diesel::allow_tables_to_appear_in_same_query!(app_authorizations, users);
 diesel::allow_tables_to_appear_in_same_query!(apps, users);
+
+diesel::table! {
+    datasources (id) {
+        id -> Text,
+        tenant_id -> Text,
+        owner_user_id -> Nullable<Text>,
+        name -> Text,
+        name_key -> Text,
+        kind -> Text,
+        host -> Text,
+        port -> Nullable<Integer>,
+        database -> Text,
+        username -> Text,
+        password_ciphertext -> Text,
+        description -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    datasource_shares (datasource_id, tenant_id) {
+        datasource_id -> Text,
+        tenant_id -> Text,
+        permissions -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(datasources, datasource_shares);
+diesel::allow_tables_to_appear_in_same_query!(datasources, tenants);
+diesel::allow_tables_to_appear_in_same_query!(datasource_shares, tenants);

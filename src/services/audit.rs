@@ -66,6 +66,11 @@ pub mod actions {
     pub const APP_AUTHORIZATION_EDITED: &str = "app_authorization.edited";
     pub const APP_AUTHORIZATION_EDIT_DECLINED: &str = "app_authorization.edit_declined";
     pub const APP_AUTHORIZATION_REMOVED: &str = "app_authorization.removed";
+    pub const DATASOURCE_CREATED: &str = "datasource.created";
+    pub const DATASOURCE_UPDATED: &str = "datasource.updated";
+    pub const DATASOURCE_DELETED: &str = "datasource.deleted";
+    pub const DATASOURCE_REVEALED: &str = "datasource.revealed";
+    pub const DATASOURCE_SHARED: &str = "datasource.shared";
 
     pub const ALL: &[&str] = &[
         SIGNIN_SUCCEEDED,
@@ -125,6 +130,11 @@ pub mod actions {
         APP_AUTHORIZATION_EDITED,
         APP_AUTHORIZATION_EDIT_DECLINED,
         APP_AUTHORIZATION_REMOVED,
+        DATASOURCE_CREATED,
+        DATASOURCE_UPDATED,
+        DATASOURCE_DELETED,
+        DATASOURCE_REVEALED,
+        DATASOURCE_SHARED,
     ];
 }
 

@@ -6,6 +6,7 @@ pub mod api_tokens;
 pub mod app_authorizations;
 pub mod apps;
 pub mod audit;
+pub mod datasources;
 pub mod grant_periods;
 pub mod links;
 pub mod memberships;

@@ -63,6 +63,11 @@ pub fn label(action: &str) -> Option<&'static str> {
         a::APP_AUTHORIZATION_EDITED => "App authorization change approved",
         a::APP_AUTHORIZATION_EDIT_DECLINED => "App authorization change declined",
         a::APP_AUTHORIZATION_REMOVED => "App authorization removed",
+        a::DATASOURCE_CREATED => "Data source created",
+        a::DATASOURCE_UPDATED => "Data source changed",
+        a::DATASOURCE_DELETED => "Data source deleted",
+        a::DATASOURCE_REVEALED => "Data source password revealed",
+        a::DATASOURCE_SHARED => "Data source sharing changed",
         _ => return None,
     })
 }

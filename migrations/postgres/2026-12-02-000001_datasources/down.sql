@@ -1,0 +1,2 @@
+DROP TABLE datasource_shares;
+DROP TABLE datasources;
