@@ -8,6 +8,7 @@ mod activity;
 mod apps;
 mod auth;
 mod body;
+mod datasources;
 mod invitations;
 mod links;
 mod openapi;

@@ -353,6 +353,7 @@ fn every_endpoint_answers_as_documented() {
     checked.extend(super::periods::exercise(&app));
     checked.extend(super::shares::exercise(&app));
     checked.extend(super::apps::exercise(&app));
+    checked.extend(super::datasources::exercise(&app));
     for (method, path) in ROUTES {
         let op = (method.to_string(), format!("{PREFIX}{path}"));
         assert!(checked.contains(&op), "{method} {path} was not exercised");
