@@ -140,6 +140,7 @@ pub fn app(
         .configure(pages::app_authorization_forms::routes)
         .configure(pages::app_authorization_confirm::routes)
         .configure(pages::tenant_authorizations::routes)
+        .configure(pages::datasources::routes)
         .configure(pages::access::routes)
         .configure(pages::users::routes)
         .configure(pages::role_invitations::routes)

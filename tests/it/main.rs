@@ -14,6 +14,7 @@ mod authz;
 mod cli;
 mod csrf;
 mod customers;
+mod datasources;
 mod grant_periods;
 mod invitation_refusals;
 mod invitations;

@@ -17,6 +17,7 @@ const ALL: &[(&str, &str)] = &[
     ("Users & roles", "/users"),
     ("Partner access", "/partner-access"),
     ("Shared accounts", "/shares"),
+    ("Data sources", "/datasources"),
     ("Activity", "/activity"),
 ];
 
@@ -140,6 +141,7 @@ fn the_strip_shows_exactly_the_tabs_the_user_may_see() {
         "Authorizations",
         "Sub-accounts",
         "Shared accounts",
+        "Data sources",
         "Activity",
     ];
 

@@ -9,6 +9,7 @@ pub mod app_authorizations;
 pub mod apps;
 pub mod auth;
 pub mod customers;
+pub mod datasources;
 pub mod devmail;
 pub mod grant_periods;
 pub mod home;

@@ -26,6 +26,7 @@ pub enum Tab {
     Users,
     PartnerAccess,
     Shares,
+    DataSources,
     Activity,
 }
 
@@ -38,7 +39,7 @@ struct TabDef {
     visible: fn(&Access) -> bool,
 }
 
-/// The strip, in order. Data sources joins when its page exists.
+/// The strip, in order.
 const TABS: &[TabDef] = &[
     TabDef {
         tab: Tab::Overview,
@@ -78,6 +79,12 @@ const TABS: &[TabDef] = &[
         label: "Shared accounts",
         path: "/shares",
         visible: |a| a.allows(Permission::TenantView),
+    },
+    TabDef {
+        tab: Tab::DataSources,
+        label: "Data sources",
+        path: "/datasources",
+        visible: |a| a.allows(Permission::DatasourcesView),
     },
     TabDef {
         tab: Tab::Activity,
