@@ -4,12 +4,12 @@
 
 use super::error::ErrorBody;
 use super::links::link_id;
-use super::{ApiCaller, ApiError, ApiJson, created, db, timestamp};
+use super::{ApiCaller, ApiError, ApiJson, created, cursor, db, timestamp};
 use crate::services::datasources::{self, DataSource, Input, ShareEntry, SharedTenant};
 use crate::web::AppState;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 /// A data source; never its password.
 #[derive(Debug, Serialize, ToSchema)]
@@ -60,7 +60,7 @@ impl From<&DataSource> for DataSourceJson {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DataSourceList {
-    /// At most 500, by name.
+    /// By name.
     pub items: Vec<DataSourceJson>,
     #[schema(required = true)]
     pub next_cursor: Option<String>,
@@ -156,20 +156,45 @@ impl SharedTenants {
     }
 }
 
-/// The acting tenant's data sources, by name. Needs `datasources.view`.
+/// Paging of the data source list.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Data sources a page, 1 to 100 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    limit: Option<String>,
+    /// The `nextCursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// The acting tenant's data sources, by name, a page at a time. Needs `datasources.view`.
 #[utoipa::path(
     get,
     path = "/api/v1/datasources",
     tag = "datasources",
     operation_id = "listDataSources",
-    responses((status = 200, description = "The tenant's data sources", body = DataSourceList))
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of the tenant's data sources", body = DataSourceList),
+        (status = 422, description = "A bad limit or cursor", body = ErrorBody),
+    )
 )]
-pub async fn list(caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    query: web::Query<ListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let limit = cursor::limit(q.limit.as_deref())?;
+    let after = q.cursor.as_deref().map(cursor::decode).transpose()?;
     let (user, tenant) = (caller.user, caller.tenant_id);
-    let rows = db(&state, move |c| datasources::list(c, &user, &tenant)).await?;
+    let page = db(&state, move |c| {
+        datasources::list(c, &user, &tenant, after.as_deref(), limit)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(DataSourceList {
-        items: rows.iter().map(DataSourceJson::from).collect(),
-        next_cursor: None,
+        items: page.rows.iter().map(DataSourceJson::from).collect(),
+        next_cursor: page.next.as_deref().map(cursor::encode),
     }))
 }
 

@@ -86,6 +86,12 @@ fn the_tab_creates_shows_reveals_edits_and_deletes() {
     assert!(page.body.contains("db.example") && page.body.contains("Reveal password"));
     assert!(!page.body.contains(SECRET));
     assert!(!client.get(&tab).body.contains(SECRET));
+    // Under another of Alice's tenants, the data source's pages do not exist.
+    let other = tenant(&app, "Other Co", false, "alice@data.example");
+    for suffix in ["", "/delete", "/sharing"] {
+        let url = format!("/accounts/{}/datasources/{id}{suffix}", other.id);
+        assert_eq!(client.get(&url).status, 404, "{url}");
+    }
     let revealed = client.submit(&show, &format!("{show}/reveal"), &[]);
     assert_eq!(revealed.status, 200);
     assert!(revealed.body.contains(SECRET));

@@ -276,19 +276,80 @@ pub fn require(
     }
 }
 
-/// The tenant's own data sources by name. Needs `datasources.view` on the tenant.
+/// True when the data source belongs to the tenant or is shared with it: a tenant's pages show
+/// only those, whatever else the user may reach.
+pub fn is_listed_in(conn: &mut AnyConnection, id: &str, tenant_id: &str) -> ServiceResult<bool> {
+    let owned: i64 = datasources::table
+        .filter(datasources::id.eq(id))
+        .filter(datasources::tenant_id.eq(tenant_id))
+        .count()
+        .get_result(conn)?;
+    if owned > 0 {
+        return Ok(true);
+    }
+    let shared: i64 = datasource_shares::table
+        .filter(datasource_shares::datasource_id.eq(id))
+        .filter(datasource_shares::tenant_id.eq(tenant_id))
+        .count()
+        .get_result(conn)?;
+    Ok(shared > 0)
+}
+
+/// A page of a tenant's data sources, by name, and where the next page starts.
+pub struct DataSourcePage {
+    pub rows: Vec<DataSource>,
+    /// The id of this page's last row: pass it back as `after` for the next page.
+    pub next: Option<String>,
+}
+
+/// The tenant's own data sources by name, `limit` a page (keyset on name and id, so a page
+/// costs the same wherever it is). Needs `datasources.view` on the tenant.
 pub fn list(
     conn: &mut AnyConnection,
     user: &User,
     tenant_id: &str,
-) -> ServiceResult<Vec<DataSource>> {
+    after: Option<&str>,
+    limit: i64,
+) -> ServiceResult<DataSourcePage> {
     authz::require(conn, &user.id, tenant_id, Permission::DatasourcesView)?;
-    Ok(datasources::table
+    let limit = limit.clamp(1, MAX_LIST);
+    let mut query = datasources::table
         .filter(datasources::tenant_id.eq(tenant_id))
-        .order((datasources::name_key.asc(), datasources::id.asc()))
-        .limit(MAX_LIST)
         .select(DataSource::as_select())
-        .load(conn)?)
+        .into_boxed();
+    if let Some(after) = after {
+        // The cursor is the id of the previous page's last row; its name places the page.
+        let name_key: String = datasources::table
+            .filter(datasources::tenant_id.eq(tenant_id))
+            .filter(datasources::id.eq(after))
+            .select(datasources::name_key)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| {
+                ServiceError::invalid(
+                    "cursor",
+                    "The page link is not valid any more. Start from the first page.",
+                )
+            })?;
+        query = query.filter(
+            datasources::name_key
+                .gt(name_key.clone())
+                .or(datasources::name_key
+                    .eq(name_key)
+                    .and(datasources::id.gt(after.to_string()))),
+        );
+    }
+    let mut rows: Vec<DataSource> = query
+        .order((datasources::name_key.asc(), datasources::id.asc()))
+        .limit(limit + 1)
+        .load(conn)?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|d| d.id.clone())
+    } else {
+        None
+    };
+    Ok(DataSourcePage { rows, next })
 }
 
 /// Data sources of other tenants shared with `tenant_id`, when the user belongs to it, with the

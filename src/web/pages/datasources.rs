@@ -16,6 +16,7 @@ use crate::web::layout::{Layout, flash};
 use crate::web::{AppError, AppState};
 use actix_session::Session;
 use actix_web::http::StatusCode;
+use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -29,20 +30,51 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::resource("/accounts/{id}/datasources/{ds}")
+            .wrap(from_fn(listed_here))
             .route(web::get().to(show))
             .route(web::post().to(update)),
     )
-    .service(web::resource("/accounts/{id}/datasources/{ds}/reveal").route(web::post().to(reveal)))
+    .service(
+        web::resource("/accounts/{id}/datasources/{ds}/reveal")
+            .wrap(from_fn(listed_here))
+            .route(web::post().to(reveal)),
+    )
     .service(
         web::resource("/accounts/{id}/datasources/{ds}/delete")
+            .wrap(from_fn(listed_here))
             .route(web::get().to(confirm_delete))
             .route(web::post().to(delete)),
     )
     .service(
         web::resource("/accounts/{id}/datasources/{ds}/sharing")
+            .wrap(from_fn(listed_here))
             .route(web::get().to(sharing))
             .route(web::post().to(save_sharing)),
     );
+}
+
+/// A data source's pages exist only under the tenant that owns it or one it is shared with;
+/// under any other tenant they are not found, like a missing one.
+async fn listed_here(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody + 'static>,
+    actix_web::Error,
+> {
+    let tenant_id = req.match_info().get("id").unwrap_or_default().to_string();
+    let ds_id = req.match_info().get("ds").unwrap_or_default().to_string();
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("application state missing")))?;
+    let listed = state
+        .db(move |c| datasources::is_listed_in(c, &ds_id, &tenant_id))
+        .await?;
+    if !listed {
+        return Err(AppError::not_found().into());
+    }
+    next.call(req).await
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -100,6 +132,9 @@ struct ListPage {
     tabs: TenantTabs,
     tenant_id: String,
     own: Vec<DataSource>,
+    /// The link to the next page of the tenant's data sources, and whether this is a later page.
+    more: Option<String>,
+    later: bool,
     shared: Vec<(DataSource, String)>,
     may_create: bool,
     form: DataSourceForm,
@@ -121,17 +156,22 @@ async fn list_page(
     session: &Session,
     user: User,
     tenant_id: String,
-    form: DataSourceForm,
-    errors: Vec<FieldError>,
+    // What the create form shows again, with its errors (empty when the list is just opened).
+    (form, errors): (DataSourceForm, Vec<FieldError>),
+    after: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let (u, t) = (user.clone(), tenant_id.clone());
+    let later = after.is_some();
     let (own, shared, may_create, tabs) = state
         .db(move |c| {
             let access = crate::authz::access(c, &u.id, &t)?;
             let own = if access.allows(Permission::DatasourcesView) {
-                datasources::list(c, &u, &t)?
+                datasources::list(c, &u, &t, after.as_deref(), PAGE_SIZE)?
             } else {
-                Vec::new()
+                datasources::DataSourcePage {
+                    rows: Vec::new(),
+                    next: None,
+                }
             };
             let shared = datasources::shared_with(c, &u, &t)?
                 .into_iter()
@@ -158,11 +198,18 @@ async fn list_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let more = own.next.map(|next| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        q.append_pair("after", &next);
+        format!("/accounts/{tenant_id}/datasources?{}", q.finish())
+    });
     let page = ListPage {
         layout,
         tabs,
         tenant_id,
-        own,
+        own: own.rows,
+        more,
+        later,
         shared,
         may_create,
         form,
@@ -172,13 +219,25 @@ async fn list_page(
     tenant_tabs::respond(req, &page, status)
 }
 
+/// Where the list of a tenant's data sources continues.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    after: String,
+}
+
+/// Data sources a page on the tab.
+const PAGE_SIZE: i64 = 50;
+
 pub async fn list(
     req: HttpRequest,
     CurrentUser(user): CurrentUser,
     state: web::Data<AppState>,
     session: Session,
     path: web::Path<String>,
+    query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let after = Some(query.into_inner().after).filter(|a| !a.is_empty());
     let form = DataSourceForm {
         kind: "postgresql".into(),
         ..DataSourceForm::default()
@@ -189,8 +248,8 @@ pub async fn list(
         &session,
         user,
         path.into_inner(),
-        form,
-        vec![],
+        (form, vec![]),
+        after,
     )
     .await
 }
@@ -209,7 +268,16 @@ pub async fn create(
         Ok(i) => i,
         Err(e) => {
             form.password.clear();
-            return list_page(&req, &state, &session, user, tenant_id, form, vec![e]).await;
+            return list_page(
+                &req,
+                &state,
+                &session,
+                user,
+                tenant_id,
+                (form, vec![e]),
+                None,
+            )
+            .await;
         }
     };
     let key = state.settings.datasource_key;
@@ -231,7 +299,16 @@ pub async fn create(
         }
         Err(ServiceError::Invalid(errors)) => {
             form.password.clear();
-            list_page(&req, &state, &session, user, tenant_id, form, errors).await
+            list_page(
+                &req,
+                &state,
+                &session,
+                user,
+                tenant_id,
+                (form, errors),
+                None,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }

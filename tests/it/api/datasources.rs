@@ -442,3 +442,33 @@ pub fn exercise(app: &TestApp) -> BTreeSet<(String, String)> {
     assert_eq!(o.api.delete(&url).status, 204);
     o.api.checked.take()
 }
+
+#[test]
+fn the_list_pages_by_name_with_a_cursor() {
+    let app = TestApp::start();
+    let o = owner(&app, "Data Co", "alice@data.example");
+    for name in ["Charlie", "alpha", "Bravo", "delta", "Echo"] {
+        create(&o.api, name);
+    }
+    let mut names = Vec::new();
+    let mut url = "/api/v1/datasources?limit=2".to_string();
+    loop {
+        let res = o.api.get(&url);
+        assert_eq!(res.status, 200, "{url}: {}", res.body);
+        let page = json(&res);
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 2);
+        names.extend(
+            items
+                .iter()
+                .map(|d| d["name"].as_str().unwrap().to_string()),
+        );
+        match page["nextCursor"].as_str() {
+            Some(c) => url = format!("/api/v1/datasources?limit=2&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(names, ["alpha", "Bravo", "Charlie", "delta", "Echo"]);
+    assert_eq!(o.api.get("/api/v1/datasources?cursor=nonsense").status, 422);
+    assert_eq!(o.api.get("/api/v1/datasources?limit=0").status, 422);
+}
