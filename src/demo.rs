@@ -143,6 +143,41 @@ fn partner_links(
     Ok(())
 }
 
+/// Something to see on the later pages: an app of Betty's MSP, and a data source of Wayne
+/// Enterprises (its password encrypted with the configured key).
+fn later_features(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    partner_id: &str,
+    wayne_id: &str,
+) -> anyhow::Result<()> {
+    let find_user = |conn: &mut AnyConnection, email: &str| -> anyhow::Result<users::User> {
+        users::find_by_email(conn, email)?
+            .ok_or_else(|| anyhow::anyhow!("demo user {email} missing"))
+    };
+    let betty = find_user(conn, "betty@bettys-msp.example")?;
+    crate::services::apps::create(
+        conn,
+        &betty,
+        partner_id,
+        "Batcomputer Sync",
+        "Keeps customers' directories in step",
+    )?;
+    let bruce = find_user(conn, "bruce@wayne.example")?;
+    let input = crate::services::datasources::Input {
+        name: Some("Wayne Analytics".into()),
+        kind: Some("postgresql".into()),
+        host: Some("analytics.wayne.example".into()),
+        port: Some(Some(5432)),
+        database: Some("analytics".into()),
+        username: Some("reporting".into()),
+        password: Some("demo-only-password".into()),
+        description: Some("Read replica for dashboards".into()),
+    };
+    crate::services::datasources::create(conn, &settings.datasource_key, &bruce, wayne_id, &input)?;
+    Ok(())
+}
+
 /// Loads the demo data once; running it again only prints the sign-ins.
 pub fn load(conn: &mut AnyConnection, settings: &Settings) -> anyhow::Result<()> {
     if tenants::find_by_name(conn, "Betty's MSP")?.is_none() {
@@ -219,6 +254,7 @@ pub fn load(conn: &mut AnyConnection, settings: &Settings) -> anyhow::Result<()>
             "diana@themyscira.example",
         )?;
         partner_links(conn, settings, &betty.id, &planet.id)?;
+        later_features(conn, settings, &betty.id, &wayne.id)?;
         println!("Loaded the demo data.");
     } else {
         println!("The demo data is already loaded.");

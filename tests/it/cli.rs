@@ -299,6 +299,17 @@ fn demo_loads_once_and_prints_the_sign_ins() {
             status.label()
         );
     }
+    // The later pages have something to show too: an app and a data source.
+    use diesel::prelude::*;
+    let apps: i64 = liaison::db::schema::apps::table
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    let sources: i64 = liaison::db::schema::datasources::table
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!((apps, sources), (1, 1));
 }
 
 /// Kills the child process when the test ends, whatever happens.
