@@ -1,7 +1,6 @@
 //! The explainer (DESIGN §3) as JSON: for an account of the acting tenant's subtree and a user,
 //! every permission with the paths that allow it. The rules are `services::access::explain`.
 
-use super::accounts::account_id;
 use super::error::ErrorBody;
 use super::roles::AppliesToJson;
 use super::{ApiCaller, ApiError, db};
@@ -173,7 +172,7 @@ pub async fn explain(
     path: web::Path<String>,
     query: web::Query<AccessParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = account_id(path)?;
+    let id = super::path_id(path)?;
     let subject = query.into_inner().user;
     let (user, root) = (caller.user, caller.tenant_id);
     let explanation = db(&state, move |c| {

@@ -162,15 +162,6 @@ pub async fn create(
     Ok(created(AccountJson::new(account, 1)))
 }
 
-/// Tenant ids are UUIDs; anything longer is no account of ours.
-pub fn account_id(path: web::Path<String>) -> Result<String, ApiError> {
-    let id = path.into_inner();
-    if id.len() > 64 {
-        return Err(ApiError::not_found());
-    }
-    Ok(id)
-}
-
 /// One account: the acting tenant or one below it. Needs `tenant.view` on it.
 #[utoipa::path(
     get,
@@ -188,7 +179,7 @@ pub async fn get(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = account_id(path)?;
+    let id = super::path_id(path)?;
     let (user, root) = (caller.user, caller.tenant_id);
     let (account, depth) = db(&state, move |c| subtree::get(c, &user, &root, &id)).await?;
     Ok(HttpResponse::Ok().json(AccountJson::new(account, depth)))
@@ -216,7 +207,7 @@ pub async fn rename(
     path: web::Path<String>,
     body: ApiJson<AccountName>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = account_id(path)?;
+    let id = super::path_id(path)?;
     let name = text("name", &body.0.name)?;
     let (user, root) = (caller.user, caller.tenant_id);
     let (account, depth) = db(&state, move |c| {
@@ -246,7 +237,7 @@ pub async fn delete(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = account_id(path)?;
+    let id = super::path_id(path)?;
     let (user, root) = (caller.user, caller.tenant_id);
     let (account, depth) = db(&state, move |c| subtree::delete(c, &user, &root, &id)).await?;
     Ok(HttpResponse::Ok().json(AccountJson::new(account, depth)))

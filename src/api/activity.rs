@@ -1,7 +1,6 @@
 //! An account's activity timeline as JSON: the same events, filters and rules as the Activity
 //! page (`services::activity`), for an account of the acting tenant's subtree.
 
-use super::accounts::account_id;
 use super::error::ErrorBody;
 use super::{ApiCaller, ApiError, cursor, db, timestamp};
 use crate::services::activity::{self, ActivityEvent, Filter};
@@ -131,7 +130,7 @@ pub async fn list(
     path: web::Path<String>,
     query: web::Query<ActivityParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = account_id(path)?;
+    let id = super::path_id(path)?;
     let p = query.into_inner();
     let before = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(c) => Some(cursor::decode(c)?),

@@ -2,7 +2,6 @@
 //! edit, remove. Every rule is in `services::app_authorizations`.
 
 use super::error::ErrorBody;
-use super::links::link_id;
 use super::{ApiCaller, ApiError, ApiJson, created, cursor, db, timestamp};
 use crate::services::app_authorizations::{
     self as authorizations, EditRequest, EnvironmentCount, Filter, NewRequest, Row, Status,
@@ -160,7 +159,7 @@ pub async fn list(
     path: web::Path<String>,
     query: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let app_id = link_id(path)?;
+    let app_id = super::path_id(path)?;
     let q = query.into_inner();
     let environment = q
         .environment
@@ -285,7 +284,7 @@ pub async fn edit(
     path: web::Path<String>,
     body: ApiJson<AppAuthorizationEdit>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = link_id(path)?;
+    let id = super::path_id(path)?;
     let b = body.0;
     let input = EditRequest {
         on_behalf_of: b.on_behalf_of,
@@ -331,7 +330,7 @@ pub async fn remove(
     path: web::Path<String>,
     body: ApiJson<AppAuthorizationRemoval>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = link_id(path)?;
+    let id = super::path_id(path)?;
     let b = body.0;
     let (user, tenant, settings) = (caller.user, caller.tenant_id, state.settings.clone());
     let row = db(&state, move |c| {

@@ -220,7 +220,7 @@ pub async fn get(
     query: web::Query<EnvironmentParam>,
 ) -> Result<HttpResponse, ApiError> {
     let tenant_id = path.into_inner();
-    if tenant_id.len() > 64 {
+    if tenant_id.len() > super::MAX_ID_CHARS {
         return Err(not_authorized());
     }
     let settings = state.settings.clone();

@@ -2,7 +2,6 @@
 //! tenant is the caller's; every rule is in `services::apps`.
 
 use super::error::ErrorBody;
-use super::links::link_id;
 use super::{ApiCaller, ApiError, ApiJson, created, cursor, db, timestamp};
 use crate::services::apps::{self, App, WithSecret};
 use crate::web::AppState;
@@ -162,7 +161,7 @@ pub async fn rotate(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = link_id(path)?;
+    let id = super::path_id(path)?;
     let (user, tenant) = (caller.user, caller.tenant_id);
     let app = db(&state, move |c| apps::rotate_secret(c, &user, &tenant, &id)).await?;
     Ok(HttpResponse::Ok().json(AppWithSecret::from(&app)))

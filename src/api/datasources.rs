@@ -3,7 +3,6 @@
 //! rule is in `services::datasources`.
 
 use super::error::ErrorBody;
-use super::links::link_id;
 use super::{ApiCaller, ApiError, ApiJson, created, cursor, db, timestamp};
 use crate::services::datasources::{self, DataSource, Input, ShareEntry, SharedTenant};
 use crate::web::AppState;
@@ -242,7 +241,7 @@ pub async fn get(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = link_id(path)?;
+    let id = super::path_id(path)?;
     let user = caller.user;
     let (ds, _) = db(&state, move |c| datasources::get(c, &user, &id)).await?;
     Ok(HttpResponse::Ok().json(DataSourceJson::from(&ds)))
@@ -268,7 +267,7 @@ pub async fn update(
     path: web::Path<String>,
     body: ApiJson<DataSourceBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = link_id(path)?;
+    let id = super::path_id(path)?;
     let input = Input::from(body.0);
     let key = state.settings.datasource_key;
     let user = caller.user;
@@ -296,7 +295,7 @@ pub async fn delete(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = link_id(path)?;
+    let id = super::path_id(path)?;
     let user = caller.user;
     db(&state, move |c| datasources::delete(c, &user, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -319,7 +318,7 @@ pub async fn reveal(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = link_id(path)?;
+    let id = super::path_id(path)?;
     let key = state.settings.datasource_key;
     let (user, ip) = (caller.user, caller.ip);
     let password = db(&state, move |c| {
@@ -348,7 +347,7 @@ pub async fn shared(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = link_id(path)?;
+    let id = super::path_id(path)?;
     let user = caller.user;
     let (_, list) = db(&state, move |c| datasources::share_list(c, &user, &id)).await?;
     Ok(HttpResponse::Ok().json(SharedTenants::from_stored(&list)))
@@ -361,7 +360,7 @@ async fn write(
     body: SharedTenants,
     replace: bool,
 ) -> Result<Vec<SharedTenant>, ApiError> {
-    let id = link_id(path)?;
+    let id = super::path_id(path)?;
     let entries = body.entries();
     let user = caller.user;
     let outcome = db(&state, move |c| {
@@ -449,7 +448,7 @@ pub async fn remove_shared(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, tenant_id) = path.into_inner();
-    if id.len() > 64 || tenant_id.len() > 64 {
+    if id.len() > super::MAX_ID_CHARS || tenant_id.len() > super::MAX_ID_CHARS {
         return Err(ApiError::not_found());
     }
     let user = caller.user;

@@ -235,15 +235,6 @@ pub async fn create(
     Ok(created(LinkJson::from(&row)))
 }
 
-/// Link ids are UUIDs; anything longer is no link of ours.
-pub(super) fn link_id(path: web::Path<String>) -> Result<String, ApiError> {
-    let id = path.into_inner();
-    if id.len() > 64 {
-        return Err(ApiError::not_found());
-    }
-    Ok(id)
-}
-
 /// Sends a pending invitation again with a new link; the old link stops working.
 #[utoipa::path(
     post,
@@ -262,7 +253,7 @@ pub async fn resend(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = link_id(path)?;
+    let id = super::path_id(path)?;
     let (user, tenant, settings) = (caller.user, caller.tenant_id, state.settings.clone());
     let row = db(&state, move |c| {
         links::resend(c, &settings, &user, &tenant, &id)
@@ -289,7 +280,7 @@ pub async fn delete(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = link_id(path)?;
+    let id = super::path_id(path)?;
     let (user, tenant, settings) = (caller.user, caller.tenant_id, state.settings.clone());
     let row = db(&state, move |c| {
         links::delete(c, &settings, &user, &tenant, &id)

@@ -144,10 +144,7 @@ pub async fn revoke(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    if id.len() > 64 {
-        return Err(ApiError::not_found());
-    }
+    let id = super::path_id(path)?;
     let (user, tenant, settings) = (caller.user, caller.tenant_id, state.settings.clone());
     let revoked = db(&state, move |c| {
         memberships::revoke(c, &settings, &user, &tenant, &id)

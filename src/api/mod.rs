@@ -127,6 +127,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
+/// An id from the path. Ids are short; a longer one names nothing, so it is not found (without a
+/// database round trip).
+pub fn path_id(path: web::Path<String>) -> Result<String, ApiError> {
+    let id = path.into_inner();
+    if id.len() > MAX_ID_CHARS {
+        return Err(ApiError::not_found());
+    }
+    Ok(id)
+}
+
+/// The longest id a path may carry.
+pub const MAX_ID_CHARS: usize = 64;
+
 async fn not_found() -> HttpResponse {
     ApiError::new(
         StatusCode::NOT_FOUND,

@@ -3,7 +3,7 @@
 //! `services::links` and `services::grant_periods`.
 
 use super::error::ErrorBody;
-use super::links::{LinkJson, link_id};
+use super::links::LinkJson;
 use super::{ApiCaller, ApiError, ApiJson, created, db, timestamp};
 use crate::services::grant_periods::{self, ExtensionKey};
 use crate::services::links;
@@ -41,7 +41,7 @@ pub async fn request_level(
     path: web::Path<String>,
     body: ApiJson<LevelRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = link_id(path)?;
+    let id = super::path_id(path)?;
     let level = body.0.access_level_id;
     let (user, tenant, settings) = (caller.user, caller.tenant_id, state.settings.clone());
     let row = db(&state, move |c| {
@@ -103,7 +103,7 @@ pub async fn request_extension(
     path: web::Path<String>,
     body: ApiJson<ExtensionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = link_id(path)?;
+    let id = super::path_id(path)?;
     let ends_at = body.0.ends_at;
     let (user, tenant, settings) = (caller.user, caller.tenant_id, state.settings.clone());
     let extension = db(&state, move |c| {
@@ -142,7 +142,7 @@ pub async fn level_request(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = link_id(path)?;
+    let id = super::path_id(path)?;
     let (user, tenant) = (caller.user, caller.tenant_id);
     let change = db(&state, move |c| {
         links::level_change_of(c, &user, &tenant, &id)
@@ -163,7 +163,7 @@ async fn answer(
     path: web::Path<String>,
     approve: bool,
 ) -> Result<HttpResponse, ApiError> {
-    let id = link_id(path)?;
+    let id = super::path_id(path)?;
     let (user, tenant, settings) = (caller.user, caller.tenant_id, state.settings.clone());
     let row = db(&state, move |c| {
         links::answer_level_change(c, &settings, &user, &tenant, &id, approve)
@@ -232,7 +232,7 @@ pub async fn confirm_extension(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = link_id(path)?;
+    let id = super::path_id(path)?;
     let (user, tenant) = (caller.user, caller.tenant_id);
     let row = db(&state, move |c| {
         let key = ExtensionKey::Grant {

@@ -176,15 +176,6 @@ pub async fn create(
     Ok(created(RoleInvitationJson::from(&row)))
 }
 
-/// Invitation ids are UUIDs; anything longer is no invitation of ours.
-fn invitation_id(path: web::Path<String>) -> Result<String, ApiError> {
-    let id = path.into_inner();
-    if id.len() > 64 {
-        return Err(ApiError::not_found());
-    }
-    Ok(id)
-}
-
 /// Sends a pending invitation again with a new link; the old link stops working.
 #[utoipa::path(
     post,
@@ -204,7 +195,7 @@ pub async fn resend(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = invitation_id(path)?;
+    let id = super::path_id(path)?;
     let (user, tenant, settings) = (caller.user, caller.tenant_id, state.settings.clone());
     let row = db(&state, move |c| {
         ri::resend(c, &settings, &user, &tenant, &id)
@@ -232,7 +223,7 @@ pub async fn revoke(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = invitation_id(path)?;
+    let id = super::path_id(path)?;
     let (user, tenant) = (caller.user, caller.tenant_id);
     let row = db(&state, move |c| ri::revoke(c, &user, &tenant, &id)).await?;
     Ok(HttpResponse::Ok().json(RoleInvitationJson::from(&row)))

@@ -90,15 +90,6 @@ pub async fn list(caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpR
     }))
 }
 
-/// Role ids are UUIDs; anything longer is no role of ours.
-fn role_id(path: web::Path<String>) -> Result<String, ApiError> {
-    let id = path.into_inner();
-    if id.len() > 64 {
-        return Err(ApiError::not_found());
-    }
-    Ok(id)
-}
-
 /// One role of the tenant. Needs `tenant.view`.
 #[utoipa::path(
     get,
@@ -116,7 +107,7 @@ pub async fn get(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = role_id(path)?;
+    let id = super::path_id(path)?;
     let (user, tenant) = (caller.user, caller.tenant_id);
     let role = db(&state, move |c| roles::get(c, &user, &tenant, &id)).await?;
     Ok(HttpResponse::Ok().json(RoleJson::from(&role)))
@@ -201,7 +192,7 @@ pub async fn update(
     path: web::Path<String>,
     body: ApiJson<RoleChangesJson>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = role_id(path)?;
+    let id = super::path_id(path)?;
     let b = body.0;
     let changes = RoleChanges {
         name: b.name,
@@ -236,7 +227,7 @@ pub async fn delete(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = role_id(path)?;
+    let id = super::path_id(path)?;
     let (user, tenant) = (caller.user, caller.tenant_id);
     let role = db(&state, move |c| roles::delete(c, &user, &tenant, &id)).await?;
     Ok(HttpResponse::Ok().json(RoleJson::from(&role)))

@@ -93,7 +93,7 @@ pub struct ListParams {
 /// Ids are UUIDs; anything longer is nothing of ours.
 fn ids(path: web::Path<(String, String)>) -> Result<(String, String), ApiError> {
     let (a, b) = path.into_inner();
-    if a.len() > 64 || b.len() > 64 {
+    if a.len() > super::MAX_ID_CHARS || b.len() > super::MAX_ID_CHARS {
         return Err(ApiError::not_found());
     }
     Ok((a, b))
@@ -119,7 +119,7 @@ pub async fn list(
     path: web::Path<String>,
     query: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = super::accounts::account_id(path)?;
+    let id = super::path_id(path)?;
     let params = query.into_inner();
     let before = match params.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(c) => Some(cursor::decode(c)?),
@@ -179,7 +179,7 @@ pub async fn create(
     path: web::Path<String>,
     body: ApiJson<NewShareJson>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = super::accounts::account_id(path)?;
+    let id = super::path_id(path)?;
     let b = body.0;
     let input = NewShare {
         target_tenant_id: text("targetTenantId", &b.target_tenant_id)?,
