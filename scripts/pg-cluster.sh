@@ -5,7 +5,8 @@
 #   pg_cluster_start            # sets PG_URL=postgres://postgres@127.0.0.1:PORT/postgres
 #
 # The cluster lives entirely in a mktemp dir, listens only on 127.0.0.1 on a
-# free port (never the system cluster's 5432), and is durability-free for speed.
+# free port (never the system cluster's 5432), and is durability-free for speed unless
+# PG_DURABLE=1 (the benchmark measures PostgreSQL with its default fsync and commit settings).
 
 PG_USER=liaison-pg   # postgres refuses to run as root, so root uses this account
 PG_DIR=""            # non-empty while a cluster (or its temp dir) exists
@@ -46,8 +47,10 @@ pg_cluster_start() {
     pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" --auth=trust -U postgres \
         --encoding=UTF8 --no-locale >"$PG_DIR/initdb.log" 2>&1 \
         || { cat "$PG_DIR/initdb.log" >&2; echo "error: initdb failed" >&2; return 1; }
+    local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    if [[ ${PG_DURABLE:-0} == 1 ]]; then durability=""; fi
     if ! pg_as "$PG_BIN/pg_ctl" -w -t 60 -D "$PG_DIR/data" -l "$PG_DIR/server.log" \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR $durability -c max_connections=300" \
         start; then
         echo "error: PostgreSQL failed to start; server log tail:" >&2
         tail -n 50 "$PG_DIR/server.log" >&2 || true

@@ -28,29 +28,12 @@ done
 want() { [[ " ${STAGES[*]} " == *" $1 "* ]]; }
 
 stage_install() {
-    local pkgs=() missing=() sudo=() p
+    local pkgs=()
     if want postgres; then pkgs+=(postgresql); fi
     if want browser; then pkgs+=(chromium chromium-driver); fi
-    for p in "${pkgs[@]}"; do
-        # dpkg -s alone also succeeds for removed-but-not-purged packages.
-        [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == "install ok installed" ]] || missing+=("$p")
-    done
-    if ((${#missing[@]} == 0)); then
-        echo "Nothing to install (needed: ${pkgs[*]:-none})"
-        return 0
-    fi
-    echo "Missing packages: ${missing[*]}"
-    if ((EUID != 0)); then
-        command -v sudo >/dev/null || {
-            echo "error: not root and sudo unavailable; please install: ${missing[*]}" >&2
-            return 1
-        }
-        sudo=(sudo)
-    fi
-    "${sudo[@]}" apt-get update
-    # `env` so DEBIAN_FRONTEND survives sudo's environment reset.
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y --no-install-recommends "${missing[@]}"
+    # shellcheck source=scripts/apt-install.sh
+    source scripts/apt-install.sh
+    apt_install_missing "${pkgs[@]}"
 }
 
 stage_lint() {

@@ -253,38 +253,67 @@ where
         + 'static,
 {
     use diesel::RunQueryDsl;
-    use diesel::sql_types::{Text, Timestamp};
+    let query = HandWritten { sql, params };
     match conn {
-        AnyConnection::Sqlite(c) => {
-            let mut query = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
-            for p in params {
-                query = match *p {
-                    SqlParam::Text(t) => query.bind::<Text, _>(t.to_string()),
-                    SqlParam::Timestamp(t) => query.bind::<Timestamp, _>(t),
-                };
-            }
-            query.load(c)
-        }
-        AnyConnection::Postgresql(c) => {
-            let mut numbered = String::with_capacity(sql.len() + 8);
-            let mut n = 0;
-            for ch in sql.chars() {
-                if ch == '?' {
-                    n += 1;
-                    numbered.push_str(&format!("${n}"));
-                } else {
-                    numbered.push(ch);
+        AnyConnection::Sqlite(c) => query.load(c),
+        AnyConnection::Postgresql(c) => query.load(c),
+    }
+}
+
+/// A hand-written query that, unlike `diesel::sql_query`, keeps its prepared statement in the
+/// connection's cache (keyed by the SQL text): the authorization queries run on every request,
+/// and preparing their recursive CTEs again each time cost more than running them.
+struct HandWritten<'a> {
+    sql: &'a str,
+    params: &'a [SqlParam<'a>],
+}
+
+impl diesel::query_builder::QueryId for HandWritten<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl diesel::query_builder::Query for HandWritten<'_> {
+    type SqlType = diesel::sql_types::Untyped;
+}
+
+impl<Conn> diesel::RunQueryDsl<Conn> for HandWritten<'_> {}
+
+impl<DB> diesel::query_builder::QueryFragment<DB> for HandWritten<'_>
+where
+    DB: diesel::backend::Backend
+        + diesel::sql_types::HasSqlType<diesel::sql_types::Text>
+        + diesel::sql_types::HasSqlType<diesel::sql_types::Timestamp>,
+    str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+    chrono::NaiveDateTime: diesel::serialize::ToSql<diesel::sql_types::Timestamp, DB>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> diesel::QueryResult<()> {
+        use diesel::sql_types::{Text, Timestamp};
+        // Each `?` becomes the backend's placeholder (`?` on SQLite, `$n` on PostgreSQL).
+        let mut params = self.params.iter();
+        for (i, chunk) in self.sql.split('?').enumerate() {
+            if i > 0 {
+                match params.next() {
+                    Some(SqlParam::Text(t)) => out.push_bind_param::<Text, str>(t)?,
+                    Some(SqlParam::Timestamp(t)) => out.push_bind_param::<Timestamp, _>(t)?,
+                    None => {
+                        return Err(diesel::result::Error::QueryBuilderError(
+                            "more placeholders than parameters".into(),
+                        ));
+                    }
                 }
             }
-            let mut query = diesel::sql_query(numbered).into_boxed::<diesel::pg::Pg>();
-            for p in params {
-                query = match *p {
-                    SqlParam::Text(t) => query.bind::<Text, _>(t.to_string()),
-                    SqlParam::Timestamp(t) => query.bind::<Timestamp, _>(t),
-                };
-            }
-            query.load(c)
+            out.push_sql(chunk);
         }
+        if params.next().is_some() {
+            return Err(diesel::result::Error::QueryBuilderError(
+                "more parameters than placeholders".into(),
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -79,6 +79,7 @@ diesel::table! {
         subject -> Nullable<Text>,
         detail -> Text,
         ip -> Nullable<Text>,
+        grantee_tenant_id -> Nullable<Text>,
     }
 }
 

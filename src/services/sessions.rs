@@ -22,14 +22,27 @@ fn user_of(state: &State) -> Option<String> {
         .and_then(|raw| serde_json::from_str::<String>(raw).ok())
 }
 
-pub fn load(conn: &mut AnyConnection, key: &str) -> ServiceResult<Option<State>> {
-    let row: Option<String> = sessions::table
+/// A live session's state. Loading it also extends its idle deadline to `extend_to`, but writes
+/// only when the deadline would move by more than a minute: most requests cost one read, which
+/// matters on SQLite, where every write takes the database's single write lock.
+pub fn load(
+    conn: &mut AnyConnection,
+    key: &str,
+    extend_to: NaiveDateTime,
+) -> ServiceResult<Option<State>> {
+    let row: Option<(String, NaiveDateTime)> = sessions::table
         .find(token::hash(key))
         .filter(sessions::expires_at.gt(now()))
-        .select(sessions::state)
+        .select((sessions::state, sessions::expires_at))
         .first(conn)
         .optional()?;
-    Ok(row.and_then(|s| serde_json::from_str(&s).ok()))
+    let Some((state, expires_at)) = row else {
+        return Ok(None);
+    };
+    if expires_at < extend_to - REFRESH_STEP {
+        touch(conn, key, extend_to)?;
+    }
+    Ok(serde_json::from_str(&state).ok())
 }
 
 pub fn insert(
@@ -71,9 +84,12 @@ pub fn update(
     Ok(n == 1)
 }
 
+/// How far the idle deadline must move before it is written again.
+const REFRESH_STEP: chrono::Duration = chrono::Duration::seconds(60);
+
 /// Extends a session's idle deadline, writing at most once a minute per session.
 pub fn touch(conn: &mut AnyConnection, key: &str, expires_at: NaiveDateTime) -> ServiceResult<()> {
-    let refresh_before = expires_at - chrono::Duration::seconds(60);
+    let refresh_before = expires_at - REFRESH_STEP;
     diesel::update(
         sessions::table
             .find(token::hash(key))

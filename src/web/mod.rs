@@ -117,7 +117,7 @@ pub fn app(
                 .state_ttl(actix_web::cookie::time::Duration::seconds(
                     settings.session_idle.as_secs() as i64,
                 ))
-                .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+                .state_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
         )
         .build();
     App::new()

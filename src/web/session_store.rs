@@ -48,7 +48,10 @@ fn new_key() -> SessionKey {
 impl SessionStore for DbSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<HashMap<String, String>>, LoadError> {
         let key = key.as_ref().to_string();
-        self.run(move |c| sessions::load(c, &key))
+        // The idle deadline slides here rather than in update_ttl, which would cost every
+        // request a write (the middleware calls update_ttl only when the state changed).
+        let extend_to = self.deadline(&CookieDuration::seconds(self.idle.as_secs() as i64));
+        self.run(move |c| sessions::load(c, &key, extend_to))
             .await
             .map_err(LoadError::Other)
     }

@@ -8,10 +8,11 @@
 //! 2. events filed elsewhere through a grant the tenant owns (a link's lifecycle, filed with the
 //!    partner): `access_grants(owner_tenant_id, …)` joined to `audit_events(grant_id, id)`;
 //! 3. events filed elsewhere through a grant the tenant is the grantee of (its members working
-//!    inside a customer): `access_grants(grantee_tenant_id, id)` joined the same way.
+//!    inside a customer): `audit_events(grantee_tenant_id, id)`, the grantee being copied onto
+//!    each event when it is recorded.
 //!
-//! No grant id list is ever loaded: the database joins, so a partner with 100,000 links costs
-//! the events of its own grants, never the whole log, and nothing unbounded reaches memory.
+//! No grant id list is ever loaded and every part walks one index newest first, so a partner
+//! with 100,000 links reads about a page of events, and nothing unbounded reaches memory.
 
 mod export;
 pub mod labels;

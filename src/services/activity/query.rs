@@ -61,9 +61,10 @@ fn part(
             "SELECT {COLUMNS} FROM access_grants g JOIN audit_events e ON e.grant_id = g.id \
              WHERE g.owner_tenant_id = ? AND (e.tenant_id IS NULL OR e.tenant_id <> ?)"
         ),
+        // Driven by audit_events(grantee_tenant_id, id): a partner may hold 100,000 grants.
         Part::GranteeGrants => format!(
-            "SELECT {COLUMNS} FROM access_grants g JOIN audit_events e ON e.grant_id = g.id \
-             WHERE g.grantee_tenant_id = ? AND g.owner_tenant_id IS NOT NULL \
+            "SELECT {COLUMNS} FROM audit_events e JOIN access_grants g ON g.id = e.grant_id \
+             WHERE e.grantee_tenant_id = ? AND g.owner_tenant_id IS NOT NULL \
              AND (e.tenant_id IS NULL OR e.tenant_id <> ?)"
         ),
     };
