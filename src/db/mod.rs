@@ -7,6 +7,7 @@ use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection
 use diesel::r2d2::{self, CustomizeConnection, ManageConnection};
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::cell::Cell;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -148,6 +149,18 @@ impl QueryCounter {
     }
 }
 
+thread_local! {
+    /// Statements started on this thread, by any counted pool's connection.
+    static THREAD_QUERIES: Cell<u64> = const { Cell::new(0) };
+}
+
+/// How many statements connections of a counted pool have started on this thread so far. The
+/// difference around a piece of blocking work is exactly that work's statements: nothing else
+/// runs on the thread meanwhile (see `web::query_log`).
+pub fn queries_on_this_thread() -> u64 {
+    THREAD_QUERIES.with(Cell::get)
+}
+
 /// The diesel instrumentation behind [`QueryCounter`]: counts `StartQuery` events only.
 struct CountQueries(Arc<AtomicU64>);
 
@@ -155,6 +168,7 @@ impl Instrumentation for CountQueries {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
         if let InstrumentationEvent::StartQuery { .. } = event {
             self.0.fetch_add(1, Ordering::Relaxed);
+            THREAD_QUERIES.with(|n| n.set(n.get().wrapping_add(1)));
         }
     }
 }
