@@ -13,7 +13,15 @@ use std::thread::JoinHandle;
 
 /// Opens the pool and brings the schema up to date.
 pub fn open_database(settings: &Settings) -> anyhow::Result<Pool> {
-    let pool = db::pool(&settings.database, settings.pool_size)
+    open_counted_database(settings, db::QueryCounter::default())
+}
+
+/// [`open_database`] whose connections count their statements in `queries`.
+pub fn open_counted_database(
+    settings: &Settings,
+    queries: db::QueryCounter,
+) -> anyhow::Result<Pool> {
+    let pool = db::counted_pool(&settings.database, settings.pool_size, queries)
         .with_context(|| format!("cannot open the database {}", settings.database))?;
     let mut conn = pool
         .get()

@@ -3,11 +3,14 @@
 
 pub mod schema;
 
-use diesel::connection::SimpleConnection;
-use diesel::r2d2::{self, ManageConnection};
+use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
+use diesel::r2d2::{self, CustomizeConnection, ManageConnection};
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::cell::Cell;
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -132,8 +135,67 @@ impl ManageConnection for Manager {
     }
 }
 
+/// How many SQL statements the connections of a pool have started, in total. One relaxed atomic
+/// increment per statement, so it stays on in production; tests read it before and after a
+/// request to see how many queries the request ran (see tests/it/query_counts.rs). Statements
+/// run while a connection is set up (the SQLite pragmas) are not counted; transaction
+/// statements (BEGIN, COMMIT) are.
+#[derive(Clone, Debug, Default)]
+pub struct QueryCounter(Arc<AtomicU64>);
+
+impl QueryCounter {
+    pub fn total(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+thread_local! {
+    /// Statements started on this thread, by any counted pool's connection.
+    static THREAD_QUERIES: Cell<u64> = const { Cell::new(0) };
+}
+
+/// How many statements connections of a counted pool have started on this thread so far. The
+/// difference around a piece of blocking work is exactly that work's statements: nothing else
+/// runs on the thread meanwhile (see `web::query_log`).
+pub fn queries_on_this_thread() -> u64 {
+    THREAD_QUERIES.with(Cell::get)
+}
+
+/// The diesel instrumentation behind [`QueryCounter`]: counts `StartQuery` events only.
+struct CountQueries(Arc<AtomicU64>);
+
+impl Instrumentation for CountQueries {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { .. } = event {
+            self.0.fetch_add(1, Ordering::Relaxed);
+            THREAD_QUERIES.with(|n| n.set(n.get().wrapping_add(1)));
+        }
+    }
+}
+
+/// Installs the counting instrumentation on every connection the pool opens (through the
+/// MultiConnection, which hands it to the SQLite or PostgreSQL connection inside).
+#[derive(Debug)]
+struct InstallCounter(QueryCounter);
+
+impl CustomizeConnection<AnyConnection, r2d2::Error> for InstallCounter {
+    fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
+        conn.set_instrumentation(CountQueries(self.0.0.clone()));
+        Ok(())
+    }
+}
+
 /// Opens the pool. Fails fast when the database cannot be reached.
 pub fn pool(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<Pool> {
+    counted_pool(url, max_size, QueryCounter::default())
+}
+
+/// [`pool`] whose connections count their statements in `queries`.
+pub fn counted_pool(
+    url: &DatabaseUrl,
+    max_size: u32,
+    queries: QueryCounter,
+) -> anyhow::Result<Pool> {
     if let DatabaseUrl::Sqlite(path) = url
         && let Some(dir) = std::path::Path::new(path).parent()
         && !dir.as_os_str().is_empty()
@@ -149,6 +211,7 @@ pub fn pool(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<Pool> {
         .min_idle(Some(max_size.min(2)))
         .connection_timeout(Duration::from_secs(10))
         .test_on_check_out(false)
+        .connection_customizer(Box::new(InstallCounter(queries)))
         .build(Manager::new(url.clone()))?;
     Ok(pool)
 }

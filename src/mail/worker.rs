@@ -46,7 +46,10 @@ impl Transport {
                     .to_address
                     .parse()
                     .map_err(|e| format!("bad recipient address: {e}"))?;
+                // The outbox row's id: a receiver can tell a message sent twice (a worker that
+                // stopped between sending and marking it sent) from two messages.
                 let email = Message::builder()
+                    .message_id(Some(format!("<{}@{}>", message.id, from.email.domain())))
                     .from(from.clone())
                     .to(to)
                     .subject(message.subject.clone())

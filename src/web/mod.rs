@@ -6,6 +6,7 @@ pub mod errors;
 pub mod extract;
 pub mod layout;
 pub mod pages;
+pub mod query_log;
 pub mod security;
 pub mod session_store;
 
@@ -78,7 +79,8 @@ impl AppState {
         T: Send + 'static,
     {
         let state = self.clone();
-        web::block(move || work(&state))
+        let tally = query_log::tally();
+        web::block(move || tally.run(|| work(&state)))
             .await
             .map_err(|e| AppError::internal(anyhow::anyhow!("blocking task failed: {e}")))
     }
@@ -150,6 +152,7 @@ pub fn app(
         .wrap(sessions)
         .wrap(from_fn(crate::api::cookieless))
         .wrap(from_fn(security::headers))
+        .wrap(from_fn(query_log::count))
         .wrap(security::request_log())
 }
 

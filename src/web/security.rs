@@ -56,10 +56,13 @@ pub fn mask_path(path: &str) -> String {
     path.to_string()
 }
 
+/// One line per request: method, masked path, status, bytes, time, and the SQL statements it ran
+/// (see `query_log`).
 pub fn request_log() -> Logger {
-    Logger::new("%{method}xi %{path}xi %s %b %Dms")
+    Logger::new("%{method}xi %{path}xi %s %b %Dms %{queries}xo")
         .custom_request_replace("method", |req| req.method().to_string())
         .custom_request_replace("path", |req| mask_path(req.path()))
+        .custom_response_replace("queries", super::query_log::log_value)
 }
 
 #[cfg(test)]

@@ -25,9 +25,12 @@ impl DbSessionStore {
         work: impl FnOnce(&mut crate::db::AnyConnection) -> Result<T, ServiceError> + Send + 'static,
     ) -> anyhow::Result<T> {
         let pool = self.pool.clone();
+        let tally = super::query_log::tally();
         web::block(move || {
-            let mut conn = pool.get()?;
-            work(&mut conn)
+            tally.run(|| {
+                let mut conn = pool.get()?;
+                work(&mut conn)
+            })
         })
         .await?
         .map_err(anyhow::Error::from)

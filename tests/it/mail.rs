@@ -1,53 +1,9 @@
 //! The outbox delivers to a real SMTP server and retries while it is down.
 
-use crate::common::{Options, TestApp, wait_until};
+use crate::common::{Options, TestApp, free_port, start_smtp, wait_until};
 use liaison::services::outbox;
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// Collects the messages a real SMTP server (mailin-embedded) receives.
-#[derive(Clone, Default)]
-struct Inbox {
-    current: Vec<u8>,
-    received: Arc<Mutex<Vec<String>>>,
-}
-
-impl mailin_embedded::Handler for Inbox {
-    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.current.extend_from_slice(buf);
-        Ok(())
-    }
-    fn data_end(&mut self) -> mailin_embedded::Response {
-        let message = String::from_utf8_lossy(&std::mem::take(&mut self.current)).into_owned();
-        self.received.lock().unwrap().push(message);
-        mailin_embedded::response::OK
-    }
-}
-
-fn start_smtp(listener: TcpListener) -> Arc<Mutex<Vec<String>>> {
-    let inbox = Inbox::default();
-    let received = inbox.received.clone();
-    let mut server = mailin_embedded::Server::new(inbox);
-    server
-        .with_name("smtp.test")
-        .with_num_threads(2)
-        .with_tcp_listener(listener);
-    std::thread::spawn(move || {
-        if let Err(e) = server.serve() {
-            panic!("the test SMTP server stopped: {e}");
-        }
-    });
-    received
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn change_password(app: &TestApp) {
     let (client, _) = app.signed_in("ada@example.com", false);

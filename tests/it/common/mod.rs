@@ -4,12 +4,13 @@
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use liaison::config::{Settings, generate_session_key};
-use liaison::db::{DatabaseUrl, Pool, PooledConnection};
+use liaison::db::{DatabaseUrl, Pool, PooledConnection, QueryCounter};
 use liaison::domain::password::Hasher;
 use liaison::domain::user::UserType;
 use liaison::server::{self, Running};
 use liaison::services::users::{self, User};
 use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub const PASSWORD: &str = "a sturdy test password";
@@ -46,6 +47,8 @@ pub struct TestApp {
     pub base: String,
     pub settings: Settings,
     pub pool: Pool,
+    /// Statements run on `pool`'s connections: the server's and the test's own.
+    pub queries: QueryCounter,
     running: Option<Running>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -78,7 +81,8 @@ impl TestApp {
         settings.mail.poll_interval = Duration::from_millis(50);
         settings.mail.retry_base = Duration::from_millis(200);
         (options.customize)(&mut settings);
-        let pool = server::open_database(&settings).unwrap();
+        let queries = QueryCounter::default();
+        let pool = server::open_counted_database(&settings, queries.clone()).unwrap();
         let running = server::spawn(
             settings.clone(),
             pool.clone(),
@@ -90,6 +94,7 @@ impl TestApp {
             base,
             settings,
             pool,
+            queries,
             running: Some(running),
             _dir: dir,
         }
@@ -104,12 +109,37 @@ impl TestApp {
             Some(server::spawn(self.settings.clone(), self.pool.clone(), listener, false).unwrap());
     }
 
+    /// Stops the server and its mail worker (waiting for the worker's round to finish).
+    pub fn stop(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop();
+        }
+    }
+
+    /// `n` mail workers, each with a pool of its own as another instance on the same database
+    /// runs it, started together once every pool is open.
+    pub fn start_mail_workers(&self, n: usize) -> Vec<liaison::mail::worker::Worker> {
+        let pools: Vec<Pool> = (0..n)
+            .map(|_| server::open_database(&self.settings).unwrap())
+            .collect();
+        pools
+            .into_iter()
+            .map(|pool| liaison::mail::worker::Worker::start(pool, self.settings.clone()).unwrap())
+            .collect()
+    }
+
     /// A second portal instance on the same database and settings, as behind a load balancer.
     pub fn second_instance(&self) -> (String, Running) {
+        self.second_instance_with(false)
+    }
+
+    /// [`TestApp::second_instance`] with its own pool, and its own mail worker if asked: another
+    /// process on the same database.
+    pub fn second_instance_with(&self, mail_worker: bool) -> (String, Running) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let running =
-            server::spawn(self.settings.clone(), self.pool.clone(), listener, false).unwrap();
+        let pool = server::open_database(&self.settings).unwrap();
+        let running = server::spawn(self.settings.clone(), pool, listener, mail_worker).unwrap();
         (base, running)
     }
 
@@ -180,6 +210,50 @@ pub fn wait_until(what: &str, timeout: Duration, mut condition: impl FnMut() -> 
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Collects the messages a real SMTP server (mailin-embedded) receives.
+#[derive(Clone, Default)]
+struct Inbox {
+    current: Vec<u8>,
+    received: Arc<Mutex<Vec<String>>>,
+}
+
+impl mailin_embedded::Handler for Inbox {
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.current.extend_from_slice(buf);
+        Ok(())
+    }
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        let message = String::from_utf8_lossy(&std::mem::take(&mut self.current)).into_owned();
+        self.received.lock().unwrap().push(message);
+        mailin_embedded::response::OK
+    }
+}
+
+/// Starts a real SMTP server on `listener`; answers the raw messages it receives.
+pub fn start_smtp(listener: TcpListener) -> Arc<Mutex<Vec<String>>> {
+    let inbox = Inbox::default();
+    let received = inbox.received.clone();
+    let mut server = mailin_embedded::Server::new(inbox);
+    server
+        .with_name("smtp.test")
+        .with_num_threads(2)
+        .with_tcp_listener(listener);
+    std::thread::spawn(move || {
+        if let Err(e) = server.serve() {
+            panic!("the test SMTP server stopped: {e}");
+        }
+    });
+    received
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[derive(Debug)]
