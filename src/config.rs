@@ -78,9 +78,10 @@ pub struct ServeArgs {
     /// Address of a reverse proxy whose X-Forwarded-For header is trusted.
     #[arg(long, env = "LIAISON_TRUSTED_PROXY")]
     pub trusted_proxy: Option<IpAddr>,
-    /// Database connections in the pool.
-    #[arg(long, env = "LIAISON_POOL_SIZE", default_value_t = 16)]
-    pub pool_size: u32,
+    /// Database connections in the pool. Default: two per CPU on SQLite (queries run in this
+    /// process, so more only queue for the CPUs), 16 on PostgreSQL.
+    #[arg(long, env = "LIAISON_POOL_SIZE")]
+    pub pool_size: Option<u32>,
     /// HTTP worker threads. Default: one per CPU.
     #[arg(long, env = "LIAISON_WORKERS")]
     pub workers: Option<usize>,
@@ -189,6 +190,14 @@ impl Settings {
         base_url: &str,
         session_key: Vec<u8>,
     ) -> anyhow::Result<Self> {
+        let cpus = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        let pool_size = if database.is_sqlite() {
+            2 * cpus as u32
+        } else {
+            16
+        };
         Ok(Self {
             bind: "127.0.0.1:8080".into(),
             base_url: parse_base_url(base_url)?,
@@ -200,10 +209,8 @@ impl Settings {
             session_idle: Duration::from_secs(30 * 60),
             session_max: Duration::from_secs(12 * 3600),
             trusted_proxy: None,
-            pool_size: 16,
-            workers: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2),
+            pool_size,
+            workers: cpus,
             mail: MailTiming {
                 poll_interval: Duration::from_secs(2),
                 retry_base: Duration::from_secs(30),
@@ -254,10 +261,12 @@ impl Settings {
         s.session_idle = Duration::from_secs(args.session_idle_minutes * 60);
         s.session_max = Duration::from_secs(args.session_max_hours * 3600);
         s.trusted_proxy = args.trusted_proxy;
-        if args.pool_size == 0 {
-            bail!("--pool-size must be at least 1");
+        if let Some(size) = args.pool_size {
+            if size == 0 {
+                bail!("--pool-size must be at least 1");
+            }
+            s.pool_size = size;
         }
-        s.pool_size = args.pool_size;
         if let Some(w) = args.workers {
             if w == 0 {
                 bail!("--workers must be at least 1");

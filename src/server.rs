@@ -38,8 +38,12 @@ fn http_server(
     workers: usize,
     signals: bool,
 ) -> std::io::Result<actix_web::dev::Server> {
+    // Blocking work is mostly database work: as many threads as connections, so requests queue
+    // for a thread rather than many threads queueing (and waking each other) for a connection.
+    let blocking = (state.settings.pool_size as usize).div_ceil(workers).max(1);
     let server = HttpServer::new(move || web::app(state.clone()))
         .workers(workers)
+        .worker_max_blocking_threads(blocking)
         .listen(listener)?;
     Ok(if signals {
         server.run()

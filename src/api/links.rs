@@ -178,7 +178,8 @@ pub async fn list(
     let filter = query.into_inner().filter()?;
     let (user, tenant) = (caller.user, caller.tenant_id);
     let page = db(&state, move |c| {
-        links::list_for_partner(c, &user, &tenant, &filter)
+        let access = links::partner_access(c, &user, &tenant, Permission::CustomersView)?;
+        links::list_for_partner(c, &access, &filter)
     })
     .await?;
     Ok(HttpResponse::Ok().json(LinkList {

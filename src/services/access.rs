@@ -57,6 +57,7 @@ pub fn explain(
                     None => Access {
                         tenant_id: tenant_id.to_string(),
                         tenant_name: own.tenant_name.clone(),
+                        tenant_is_partner: own.tenant_is_partner,
                         paths: Vec::new(),
                     },
                 };

@@ -75,6 +75,7 @@ pub async fn load_user(
     let ids = acting
         .as_ref()
         .map(|a| (a.customer_id.clone(), a.link_id.clone()));
+    let refresh_nav = layout::customers_nav_is_stale(session);
     let loaded = state
         .db(move |c| {
             let Some(user) = users::find(c, &user_id)? else {
@@ -87,7 +88,10 @@ pub async fn load_user(
                 Some((customer_id, link_id)) => links::inside(c, &user, &customer_id, &link_id)?,
                 None => None,
             };
-            let nav = layout::customers_nav(c, &user)?;
+            let nav = match refresh_nav {
+                true => Some(layout::customers_nav(c, &user)?),
+                false => None,
+            };
             Ok(Some((user, inside, nav)))
         })
         .await?;
@@ -105,7 +109,9 @@ pub async fn load_user(
                 }
                 (None, _) => {}
             }
-            layout::set_customers_nav(session, nav.as_deref());
+            if let Some(nav) = nav {
+                layout::set_customers_nav(session, nav.as_deref());
+            }
             Ok(Some(user))
         }
         _ => {

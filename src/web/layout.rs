@@ -2,8 +2,9 @@
 //! token, the flash messages left by the previous action, and the banner shown while a partner
 //! user works inside a customer tenant.
 //!
-//! The acting context and the Account Management link are checked against the database by the
-//! user extractor on every request (see `extract::load_user`) and kept in the session, where
+//! The acting context is checked against the database by the user extractor on every request
+//! (see `extract::load_user`), the Account Management link at most once a minute (it is only a
+//! link: the page it leads to checks access itself); both are kept in the session, where
 //! `Layout::new` reads them.
 
 use super::{AppError, csrf};
@@ -19,6 +20,9 @@ use serde::{Deserialize, Serialize};
 const FLASH_KEY: &str = "flash";
 const ACTING_KEY: &str = "acting";
 const CUSTOMERS_NAV_KEY: &str = "nav_customers";
+/// When the Account Management link was last worked out (Unix seconds).
+const CUSTOMERS_NAV_AT_KEY: &str = "nav_customers_at";
+const CUSTOMERS_NAV_TTL_SECS: i64 = 60;
 
 /// Where a partner user works after Login: kept in the session, re-checked on every request.
 pub type Acting = Entered;
@@ -41,8 +45,16 @@ pub fn set_acting(session: &Session, acting: Option<&Acting>) {
     }
 }
 
+/// True when the Account Management link should be worked out again (see the module above).
+pub fn customers_nav_is_stale(session: &Session) -> bool {
+    let at = session.get::<i64>(CUSTOMERS_NAV_AT_KEY).ok().flatten();
+    let now = chrono::Utc::now().timestamp();
+    at.is_none_or(|at| !(0..CUSTOMERS_NAV_TTL_SECS).contains(&(now - at)))
+}
+
 /// Where the Account Management item of the navigation leads, stored by the user extractor.
 pub fn set_customers_nav(session: &Session, href: Option<&str>) {
+    let _ = session.insert(CUSTOMERS_NAV_AT_KEY, chrono::Utc::now().timestamp());
     let current = session.get::<String>(CUSTOMERS_NAV_KEY).ok().flatten();
     match href {
         Some(h) if current.as_deref() != Some(h) => {

@@ -13,17 +13,22 @@ use std::time::Duration;
 pub struct DbSessionStore {
     pool: Pool,
     idle: Duration,
+    /// Run the queries on the calling thread (SQLite: see `web::run_inline`).
+    inline: bool,
 }
 
 impl DbSessionStore {
-    pub fn new(pool: Pool, idle: Duration) -> Self {
-        Self { pool, idle }
+    pub fn new(pool: Pool, idle: Duration, inline: bool) -> Self {
+        Self { pool, idle, inline }
     }
 
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut crate::db::AnyConnection) -> Result<T, ServiceError> + Send + 'static,
     ) -> anyhow::Result<T> {
+        if self.inline {
+            return super::run_inline(&self.pool, work).map_err(anyhow::Error::from);
+        }
         let pool = self.pool.clone();
         let tally = super::query_log::tally();
         web::block(move || {

@@ -2,7 +2,11 @@
 -- a partner with 100,000 links reads its latest events from one index instead of joining every
 -- grant it holds to the log and sorting the lot.
 ALTER TABLE audit_events ADD COLUMN grantee_tenant_id TEXT;
+-- The one sanctioned change to past events: filling the new column. Append-only again after.
+DROP TRIGGER audit_events_no_update;
 UPDATE audit_events SET grantee_tenant_id =
     (SELECT g.grantee_tenant_id FROM access_grants g WHERE g.id = audit_events.grant_id)
     WHERE grant_id IS NOT NULL;
+CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
 CREATE INDEX audit_grantee ON audit_events(grantee_tenant_id, id);

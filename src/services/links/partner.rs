@@ -6,7 +6,7 @@ use super::{
 };
 use crate::authz::{self, Access};
 use crate::config::Settings;
-use crate::db::schema::{access_grants, tenants};
+use crate::db::schema::access_grants;
 use crate::db::{AnyConnection, is_unique_violation, write_transaction};
 use crate::domain::email::Email;
 use crate::domain::link::{LinkStatus, MAX_MESSAGE_CHARS, clean_text};
@@ -31,25 +31,23 @@ pub fn partner_access(
     // A partner's own members act here; a grant into a partner does not carry its customers.
     let own = authz::access(conn, &user.id, partner_id)?.own();
     own.require(permission)?;
-    let is_partner: bool = tenants::table
-        .find(partner_id)
-        .select(tenants::is_partner)
-        .first(conn)?;
-    if !is_partner {
+    if !own.tenant_is_partner {
         return Err(ServiceError::Forbidden);
     }
     Ok(own)
 }
 
-/// The partner's links, newest first.
+/// The partner's links, newest first, for an access [`partner_access`] gave (so a page that
+/// checked the user's rights does not check them again).
 pub fn list_for_partner(
     conn: &mut AnyConnection,
-    user: &User,
-    partner_id: &str,
+    access: &Access,
     filter: &LinkFilter,
 ) -> ServiceResult<LinkPage> {
-    partner_access(conn, user, partner_id, Permission::CustomersView)?;
-    super::list(conn, Scope::Partner(partner_id), filter)
+    if !(access.tenant_is_partner && access.allows(Permission::CustomersView)) {
+        return Err(ServiceError::Forbidden);
+    }
+    super::list(conn, Scope::Partner(&access.tenant_id), filter)
 }
 
 /// One of the partner's links; another partner's link is NotFound, like a missing one.

@@ -82,7 +82,7 @@ fn rights(
     user: &crate::services::users::User,
     tenant_id: &str,
     csrf: String,
-) -> Result<(Ctx, String), ServiceError> {
+) -> Result<(Ctx, crate::authz::Access), ServiceError> {
     let access = links::partner_access(c, user, tenant_id, Permission::CustomersView)?;
     let ctx = Ctx {
         tenant_id: tenant_id.to_string(),
@@ -91,7 +91,7 @@ fn rights(
         can_login: access.allows(Permission::CustomersLogin),
         oob: false,
     };
-    Ok((ctx, access.tenant_name))
+    Ok((ctx, access))
 }
 
 #[derive(Deserialize, Default)]
@@ -144,9 +144,9 @@ pub async fn list(
     let (u, t, token) = (user.clone(), tenant_id.clone(), csrf::token(&session));
     let (ctx, partner, page) = state
         .db(move |c| {
-            let (ctx, partner) = rights(c, &u, &t, token)?;
-            let page = links::list_for_partner(c, &u, &t, &filter)?;
-            Ok((ctx, partner, page))
+            let (ctx, access) = rights(c, &u, &t, token)?;
+            let page = links::list_for_partner(c, &access, &filter)?;
+            Ok((ctx, access.tenant_name, page))
         })
         .await?;
     let base = base(&tenant_id);

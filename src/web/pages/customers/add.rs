@@ -109,7 +109,8 @@ pub async fn create(
     let token = csrf::token(&session);
     let outcome = state
         .db(move |c| {
-            let (ctx, partner) = rights(c, &u, &t, token)?;
+            let (ctx, access) = rights(c, &u, &t, token)?;
+            let partner = access.tenant_name;
             let input = Invite {
                 email: &email,
                 access_level: &level,
