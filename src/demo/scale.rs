@@ -695,6 +695,30 @@ pub fn generate(
             );
         }
     }
+    // SQLite's default page cache (2 MiB) spills a transaction this size to the WAL over and
+    // over: a larger cache for this connection only, for the generation, makes it ~3x faster.
+    // Durability and integrity pragmas stay as the app sets them.
+    let sqlite = matches!(conn, AnyConnection::Sqlite(_));
+    if sqlite {
+        conn.batch_execute(&format!("PRAGMA cache_size = -{GENERATION_CACHE_KIB}"))?;
+    }
+    let generated = generate_into(conn, settings, scale, out_dir, &progress);
+    if sqlite {
+        conn.batch_execute("PRAGMA cache_size = -2000")?;
+    }
+    generated
+}
+
+/// SQLite page cache for the generation, in KiB.
+const GENERATION_CACHE_KIB: u32 = 256 * 1024;
+
+fn generate_into(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    scale: &Scale,
+    out_dir: &Path,
+    progress: &Progress,
+) -> anyhow::Result<Manifest> {
     std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
     let mut g = Gen {
         w: Writer::new(),
@@ -1165,16 +1189,22 @@ pub fn generate(
 
     // The rest of the audit log: mostly Bench MSP's staff working inside its customers and
     // signing in, the rest other partners' staff.
-    let written = g.w.written[Table::Audit as usize];
+    // The data source service filed its own events: count what is there.
+    let written = usize::try_from(count(conn, "audit_events")?)?;
     let remaining = scale.audit_events.saturating_sub(written);
+    // In time order, so that the ids (UUIDv7) and the time-ordered indexes grow at their end.
+    let mut times: Vec<i64> = (0..remaining)
+        .map(|_| g.rng.gen_range(0..300 * 86_400_000i64))
+        .collect();
+    times.sort_unstable_by(|a, b| b.cmp(a));
     write_transaction(conn, |c| -> anyhow::Result<()> {
         let from = format!("from {PARTNER_NAME} as ");
         let back = format!("back to {PARTNER_NAME}");
-        for e in 0..remaining {
+        for (e, ago) in times.iter().enumerate() {
+            let at = g.now - Duration::milliseconds(*ago);
             let roll = g.rng.gen_range(0..100);
             let ip = format!("198.51.100.{}", e % 250 + 1);
             if roll < 10 || (bench_connected.is_empty() && other_connected.is_empty()) {
-                let at = g.ago(0.0, 365.0);
                 g.event(
                     c,
                     at,
@@ -1201,7 +1231,6 @@ pub fn generate(
                 let (made, who) = &partners[link.partner];
                 (who, made.name.as_str())
             };
-            let at = g.ago(0.0, 300.0);
             let (action, detail) = if e % 2 == 0 {
                 let detail = if bench_side {
                     format!("{from}{}", link.level)
@@ -1235,7 +1264,7 @@ pub fn generate(
         g.w.flush(c)?;
         Ok(())
     })?;
-    let audit_events = g.w.written[Table::Audit as usize];
+    let audit_events = written + remaining;
     progress.done(&format!("{audit_events} audit events"));
 
     let (search_prefix, search_matches) = scale.search_prefix();
