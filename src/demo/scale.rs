@@ -283,14 +283,12 @@ const MAX_BYTES: usize = 512 * 1024;
 /// order, so a row's parents are always written first (foreign keys are checked).
 struct Writer {
     bufs: Vec<(String, usize)>,
-    written: [usize; 8],
 }
 
 impl Writer {
     fn new() -> Self {
         Self {
             bufs: TABLES.iter().map(|_| (String::new(), 0)).collect(),
-            written: [0; 8],
         }
     }
 
@@ -313,7 +311,6 @@ impl Writer {
         buf.write_fmt(row)?;
         buf.push(')');
         *rows += 1;
-        self.written[i] += 1;
         if *rows >= MAX_ROWS || buf.len() >= MAX_BYTES {
             self.flush(c)?;
         }
@@ -370,9 +367,10 @@ impl Gen {
     /// A UUIDv7 for something that happened at `at`: unique through a counter.
     fn id(&mut self, at: NaiveDateTime) -> String {
         self.counter += 1;
+        // Random bits like the app's ids, with a counter in the middle that keeps them unique.
         let mut bytes = [0u8; 10];
-        bytes[2..8].copy_from_slice(&self.counter.to_be_bytes()[2..]);
-        self.rng.fill_bytes(&mut bytes[8..]);
+        self.rng.fill_bytes(&mut bytes);
+        bytes[3..9].copy_from_slice(&self.counter.to_be_bytes()[2..]);
         let millis = at.and_utc().timestamp_millis().max(0) as u64;
         uuid::Builder::from_unix_timestamp_millis(millis, &bytes)
             .into_uuid()
