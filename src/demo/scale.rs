@@ -759,8 +759,9 @@ fn generate_into(
             let invited_at = if pending {
                 g.ago(0.0, 6.0)
             } else {
-                // Older links first: n grows with time.
-                let span = 360.0 * 86_400_000.0 / scale.links as f64;
+                // Older links first: n grows with time, until 30 days ago, so that what
+                // happened to a link since (at most 20 days later) lies in the past.
+                let span = 335.0 * 86_400_000.0 / scale.links as f64;
                 g.now - Duration::days(365) + Duration::milliseconds((n as f64 * span) as i64)
             };
             let expires_at = invited_at + Duration::days(INVITATION_DAYS);
@@ -929,7 +930,7 @@ fn generate_into(
             let made = g.tenant(c, &name, true, None, Some(&admin), None, &detail, created)?;
             for k in 0..scale.customers_per_partner {
                 let email = format!("p{p:04}c{k}@bench.example");
-                let invited_at = g.after(created);
+                let invited_at = g.after(created) - Duration::hours(3);
                 let answered = invited_at + Duration::hours(2);
                 let (customer, owner) = g.customer(
                     c,

@@ -137,3 +137,37 @@ fn the_tiny_data_set_has_what_the_benchmark_needs() {
         .unwrap();
     assert_eq!(status, "connected");
 }
+
+#[test]
+fn nothing_generated_lies_in_the_future() {
+    let app = TestApp::start();
+    let (m, _dir) = generate(&app);
+    let at = liaison::services::now() + chrono::Duration::seconds(5);
+    use liaison::db::schema::audit_events;
+    let later: i64 = audit_events::table
+        .filter(audit_events::occurred_at.gt(at))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(later, 0);
+    let grants_later: i64 = access_grants::table
+        .filter(
+            access_grants::invited_at
+                .gt(at)
+                .or(access_grants::connected_at.gt(at))
+                .or(access_grants::ended_at.gt(at)),
+        )
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(grants_later, 0);
+    // Pending invitations are still open; expired ones have run out.
+    let open_expired: i64 = access_grants::table
+        .filter(access_grants::grantee_tenant_id.eq(&m.partner.tenant_id))
+        .filter(access_grants::status.eq("expired"))
+        .filter(access_grants::invitation_expires_at.gt(at))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(open_expired, 0);
+}
