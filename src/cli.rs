@@ -41,6 +41,11 @@ pub enum Command {
         /// Start the portal after loading the demo data.
         #[arg(long = "serve", env = "LIAISON_DEMO_SERVE")]
         start: bool,
+        /// How much data: `small` is the hand-made demo; `medium` and `large` generate a
+        /// benchmark data set into an empty database and write bench.json and
+        /// bench-invitations.tsv into the data directory.
+        #[arg(long, value_enum, env = "LIAISON_DEMO_SCALE", default_value_t = demo::DemoScale::Small)]
+        scale: demo::DemoScale,
         #[command(flatten)]
         serve: ServeArgs,
     },
@@ -150,11 +155,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", tenant.id);
             Ok(())
         }
-        Some(Command::Demo { start, serve }) => {
+        Some(Command::Demo {
+            start,
+            scale,
+            serve,
+        }) => {
             let settings = Settings::from_args(&serve)?;
             let pool = server::open_database(&settings)?;
             let mut conn = pool.get()?;
-            demo::load(&mut conn, &settings)?;
+            demo::load_scale(&mut conn, &settings, scale, &serve.store.data_dir)?;
             drop(conn);
             drop(pool);
             if start {

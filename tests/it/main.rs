@@ -11,6 +11,7 @@ mod app_authorizations;
 mod apps;
 mod auth;
 mod authz;
+mod bench_data;
 mod cli;
 mod csrf;
 mod customers;
