@@ -61,7 +61,8 @@ bench() {
     mkdir -p "$data"
     if [[ -n $url ]]; then db=(--database-url "$url"); fi
     echo "== $backend: generating the $SCALE data set"
-    "$BIN" demo --scale "$SCALE" --data-dir "$data" "${db[@]}" >"$WORK/$backend-demo.log"
+    "$BIN" demo --scale "$SCALE" --data-dir "$data" "${db[@]}" >"$WORK/$backend-demo.log" 2>&1 \
+        || { tail -n 20 "$WORK/$backend-demo.log"; exit 1; }
     tail -n 3 "$WORK/$backend-demo.log"
     echo "== $backend: $instances instance(s), $CONNECTIONS connections"
     python3 scripts/bench/driver.py --binary "$BIN" --data-dir "$data" "${db[@]}" \

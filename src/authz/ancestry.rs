@@ -85,5 +85,7 @@ pub fn of(conn: &mut AnyConnection, tenant_id: &str) -> ServiceResult<Arc<Ancest
 
 fn lock() -> std::sync::MutexGuard<'static, Cache> {
     // The cache holds no invariant a panic could break: recover it.
-    CACHE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    CACHE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -99,6 +99,10 @@ impl Manager {
     }
 }
 
+/// The page cache of each SQLite connection, in KiB (SQLite's default is 2 MiB): room for the
+/// pages every request reads (sessions, users, roles, the top of the big indexes).
+pub const SQLITE_CACHE_KIB: u32 = 8192;
+
 pub fn establish(url: &DatabaseUrl) -> Result<AnyConnection, diesel::ConnectionError> {
     match url {
         DatabaseUrl::Sqlite(path) => {
@@ -106,13 +110,11 @@ pub fn establish(url: &DatabaseUrl) -> Result<AnyConnection, diesel::ConnectionE
             // WAL lets readers work during a write; busy_timeout makes concurrent writers wait
             // instead of failing; foreign keys are off by default in SQLite.
             // busy_timeout comes first so that the journal mode switch waits for other openers.
-            // An 8 MiB page cache per connection (the default is 2 MiB) keeps the pages every
-            // request reads (sessions, users, roles, the top of the big indexes) in memory.
-            conn.batch_execute(
+            conn.batch_execute(&format!(
                 "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
                  PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-                 PRAGMA cache_size = -8192;",
-            )
+                 PRAGMA cache_size = -{SQLITE_CACHE_KIB};"
+            ))
             .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
             Ok(AnyConnection::Sqlite(conn))
         }
@@ -166,6 +168,7 @@ pub fn queries_on_this_thread() -> u64 {
 
 /// Statements slower than this are logged with their SQL (not their parameters).
 const SLOW_QUERY: Duration = Duration::from_millis(20);
+const SLOW_QUERY_LOGGED_CHARS: usize = 300;
 
 /// The diesel instrumentation behind [`QueryCounter`]: counts started statements and logs slow
 /// ones.
@@ -186,9 +189,11 @@ impl Instrumentation for CountQueries {
                 if let Some(took) = self.started.take().map(|t| t.elapsed())
                     && took >= SLOW_QUERY
                 {
-                    // The SQL alone: the parameters may hold tokens, hashes or session state.
+                    // The start of the SQL alone: the parameters (and a bulk insert's values)
+                    // may hold tokens, hashes or session state.
                     let text = query.to_string();
                     let sql = text.split(" -- binds: ").next().unwrap_or_default();
+                    let sql: String = sql.chars().take(SLOW_QUERY_LOGGED_CHARS).collect();
                     tracing::warn!(ms = took.as_millis() as u64, sql, "slow query");
                 }
             }
@@ -285,6 +290,7 @@ where
     if !outermost {
         return conn.transaction(work);
     }
+    let _gate = WriteGate::enter();
     let AnyConnection::Sqlite(c) = conn else {
         unreachable!("only SQLite connections take the immediate path")
     };
@@ -303,6 +309,40 @@ where
             };
             AnsiTransactionManager::rollback_transaction(c)?;
             Err(e)
+        }
+    }
+}
+
+/// Write transactions of this process take turns here before asking SQLite for its write lock.
+/// SQLite lets one writer in at a time and makes the others poll with growing sleeps (1, 2, 5,
+/// 10 ms …), which under load left accepted invitations waiting half a second; queueing on a
+/// mutex hands the lock over at once. Other processes on the same file still wait through
+/// busy_timeout. Re-entrant per thread, so work that nests a second connection's transaction
+/// cannot deadlock on it.
+struct WriteGate(Option<std::sync::MutexGuard<'static, ()>>);
+
+static WRITE_GATE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+thread_local! {
+    static HOLDS_WRITE_GATE: Cell<bool> = const { Cell::new(false) };
+}
+
+impl WriteGate {
+    fn enter() -> Self {
+        if HOLDS_WRITE_GATE.with(Cell::get) {
+            return Self(None);
+        }
+        // A panic inside a transaction leaves nothing behind that the next writer must fix.
+        let guard = WRITE_GATE.lock().unwrap_or_else(|e| e.into_inner());
+        HOLDS_WRITE_GATE.with(|h| h.set(true));
+        Self(Some(guard))
+    }
+}
+
+impl Drop for WriteGate {
+    fn drop(&mut self) {
+        if self.0.is_some() {
+            HOLDS_WRITE_GATE.with(|h| h.set(false));
         }
     }
 }
@@ -347,6 +387,20 @@ where
     match conn {
         AnyConnection::Sqlite(c) => query.load(c),
         AnyConnection::Postgresql(c) => query.load(c),
+    }
+}
+
+/// Runs a hand-written statement (`?` placeholders, as [`load_sql_with`]); the rows it changed.
+pub fn execute_sql(
+    conn: &mut AnyConnection,
+    sql: &str,
+    params: &[SqlParam<'_>],
+) -> diesel::QueryResult<usize> {
+    use diesel::RunQueryDsl;
+    let statement = HandWritten { sql, params };
+    match conn {
+        AnyConnection::Sqlite(c) => statement.execute(c),
+        AnyConnection::Postgresql(c) => statement.execute(c),
     }
 }
 

@@ -25,7 +25,7 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use rand::rngs::StdRng;
 use rand::{Rng, RngCore, SeedableRng};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::{self, Write as _};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -271,7 +271,7 @@ const TABLES: [(&str, &str); 8] = [
     (
         "audit_events",
         "id, occurred_at, actor_user_id, actor_email, tenant_id, grant_id, action, subject, \
-         detail, ip",
+         detail, ip, grantee_tenant_id",
     ),
 ];
 
@@ -361,6 +361,8 @@ struct Gen {
     now: NaiveDateTime,
     password_hash: String,
     builtin_permissions: Vec<Vec<&'static str>>,
+    /// Each generated grant's grantee, copied onto its events as `audit::record` does.
+    grantee_of: HashMap<String, String>,
 }
 
 impl Gen {
@@ -412,11 +414,12 @@ impl Gen {
         ip: Option<&str>,
     ) -> anyhow::Result<()> {
         let id = self.id(at);
+        let grantee = grant.and_then(|g| self.grantee_of.get(g)).cloned();
         self.w.push(
             c,
             Table::Audit,
             format_args!(
-                "{},{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{}",
                 Q(&id),
                 T(at),
                 OQ(actor.map(|a| a.id.as_str())),
@@ -426,7 +429,8 @@ impl Gen {
                 Q(action),
                 OQ(subject),
                 Q(detail),
-                OQ(ip)
+                OQ(ip),
+                OQ(grantee.as_deref())
             ),
         )
     }
@@ -633,6 +637,7 @@ impl Gen {
                 T(l.updated_at)
             ),
         )?;
+        self.grantee_of.insert(id.clone(), l.grantee.to_string());
         Ok(id)
     }
 }
@@ -702,7 +707,10 @@ pub fn generate(
     }
     let generated = generate_into(conn, settings, scale, out_dir, &progress);
     if sqlite {
-        conn.batch_execute("PRAGMA cache_size = -2000")?;
+        conn.batch_execute(&format!(
+            "PRAGMA cache_size = -{}",
+            crate::db::SQLITE_CACHE_KIB
+        ))?;
     }
     generated
 }
@@ -729,6 +737,7 @@ fn generate_into(
             .iter()
             .map(|b| b.permissions().iter().map(|p| p.as_str()).collect())
             .collect(),
+        grantee_of: HashMap::new(),
     };
     progress.done("hashed the demo password once");
     let level_names: Vec<&'static str> = BuiltinRole::ALL.iter().map(|b| b.name()).collect();

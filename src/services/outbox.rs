@@ -146,6 +146,16 @@ pub fn claim_due(conn: &mut AnyConnection, limit: i64) -> ServiceResult<Vec<Outb
         .limit(limit)
         .select(outbox::id)
         .load(conn)?;
+    // One write transaction for the batch: on SQLite it queues with the requests' writes
+    // (db::write_transaction) instead of polling for the lock once per message.
+    write_transaction(conn, |conn| claim_each(conn, candidates, at))
+}
+
+fn claim_each(
+    conn: &mut AnyConnection,
+    candidates: Vec<String>,
+    at: NaiveDateTime,
+) -> ServiceResult<Vec<OutboxMessage>> {
     let mut claimed = Vec::new();
     for id in candidates {
         let n = diesel::update(
@@ -171,16 +181,18 @@ pub fn claim_due(conn: &mut AnyConnection, limit: i64) -> ServiceResult<Vec<Outb
 
 pub fn mark_sent(conn: &mut AnyConnection, id: &str, transport: &str) -> ServiceResult<()> {
     let at = now();
-    diesel::update(outbox::table.find(id))
-        .set((
-            outbox::status.eq(SENT),
-            outbox::attempts.eq(outbox::attempts + 1),
-            outbox::sent_at.eq(at),
-            outbox::transport.eq(transport),
-            outbox::locked_until.eq(None::<NaiveDateTime>),
-            outbox::last_error.eq(None::<String>),
-        ))
-        .execute(conn)?;
+    write_transaction(conn, |c| {
+        diesel::update(outbox::table.find(id))
+            .set((
+                outbox::status.eq(SENT),
+                outbox::attempts.eq(outbox::attempts + 1),
+                outbox::sent_at.eq(at),
+                outbox::transport.eq(transport),
+                outbox::locked_until.eq(None::<NaiveDateTime>),
+                outbox::last_error.eq(None::<String>),
+            ))
+            .execute(c)
+    })?;
     Ok(())
 }
 

@@ -2,8 +2,8 @@
 
 use super::audit::{self, Actor, Event, actions};
 use super::{ServiceError, ServiceResult, new_id, now, users};
-use crate::db::schema::{memberships, role_permissions, roles, tenants};
-use crate::db::{AnyConnection, is_unique_violation, write_transaction};
+use crate::db::schema::{memberships, roles, tenants};
+use crate::db::{AnyConnection, SqlParam, execute_sql, is_unique_violation, write_transaction};
 use crate::domain::clean_name;
 use crate::domain::email::Email;
 use crate::domain::role::{AppliesTo, BuiltinRole};
@@ -150,14 +150,20 @@ pub(crate) fn insert(
                 roles::created_at.eq(at),
             ))
             .execute(c)?;
-        for permission in builtin.permissions() {
-            diesel::insert_into(role_permissions::table)
-                .values((
-                    role_permissions::role_id.eq(&role_id),
-                    role_permissions::permission.eq(permission.as_str()),
-                ))
-                .execute(c)?;
-        }
+        // One statement per role, not per permission: creating an account is on the path of
+        // every accepted invitation. (Diesel's batch insert is not available through the
+        // two-backend connection.)
+        let permissions = builtin.permissions();
+        let rows = vec!["(?, ?)"; permissions.len()].join(", ");
+        let params: Vec<SqlParam<'_>> = permissions
+            .iter()
+            .flat_map(|p| [SqlParam::Text(&role_id), SqlParam::Text(p.as_str())])
+            .collect();
+        execute_sql(
+            c,
+            &format!("INSERT INTO role_permissions (role_id, permission) VALUES {rows}"),
+            &params,
+        )?;
         if builtin == BuiltinRole::Owner
             && let Some(owner_id) = spec.owner_id
         {

@@ -285,14 +285,19 @@ fn demo_loads_once_and_prints_the_sign_ins() {
         liaison::services::users::find_by_email(&mut conn, "betty@bettys-msp.example")
             .unwrap()
             .unwrap();
+    let access = liaison::services::links::partner_access(
+        &mut conn,
+        &betty_admin,
+        &betty.id,
+        liaison::domain::permission::Permission::CustomersView,
+    )
+    .unwrap();
     for status in liaison::domain::link::LinkStatus::LISTED {
         let filter = liaison::services::links::LinkFilter {
             status: Some(status),
             ..Default::default()
         };
-        let page =
-            liaison::services::links::list_for_partner(&mut conn, &betty_admin, &betty.id, &filter)
-                .unwrap();
+        let page = liaison::services::links::list_for_partner(&mut conn, &access, &filter).unwrap();
         assert!(
             !page.rows.is_empty(),
             "the demo has a {} link",
