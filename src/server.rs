@@ -84,6 +84,9 @@ pub fn serve(settings: Settings) -> anyhow::Result<()> {
         settings.link("/")
     ));
     let worker = Worker::start(pool.clone(), settings.clone())?;
+    if settings.database.is_sqlite() {
+        db::spawn_checkpointer(pool.clone())?;
+    }
     let workers = settings.workers;
     let state = AppState::new(pool, settings);
     let result = actix_web::rt::System::new()

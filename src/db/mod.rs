@@ -99,6 +99,36 @@ impl Manager {
     }
 }
 
+/// The WAL size (in pages) at which a committing connection copies it back into the database
+/// itself. SQLite's default (1,000 pages) made a write transaction every few hundred also run a
+/// checkpoint with an fsync while holding the write lock, stalling every other writer; `serve`
+/// checkpoints in the background instead ([`spawn_checkpointer`]), and this stays as the bound
+/// for everything else (the CLI, tests).
+const AUTOCHECKPOINT_PAGES: u32 = 10_000;
+
+/// How often `serve` checkpoints the SQLite WAL in the background.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// Starts the thread that checkpoints the SQLite WAL (PASSIVE: it never blocks readers or
+/// writers, and its fsync happens outside any transaction). Runs as long as the process.
+pub fn spawn_checkpointer(pool: Pool) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("liaison-checkpoint".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                let done = pool.get().map_err(|e| e.to_string()).and_then(|mut c| {
+                    c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)")
+                        .map_err(|e| e.to_string())
+                });
+                if let Err(e) = done {
+                    tracing::warn!(error = %e, "WAL checkpoint failed");
+                }
+            }
+        })?;
+    Ok(())
+}
+
 /// The page cache of each SQLite connection, in KiB (SQLite's default is 2 MiB): room for the
 /// pages every request reads (sessions, users, roles, the top of the big indexes).
 pub const SQLITE_CACHE_KIB: u32 = 8192;
@@ -113,7 +143,8 @@ pub fn establish(url: &DatabaseUrl) -> Result<AnyConnection, diesel::ConnectionE
             conn.batch_execute(&format!(
                 "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
                  PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-                 PRAGMA cache_size = -{SQLITE_CACHE_KIB};"
+                 PRAGMA cache_size = -{SQLITE_CACHE_KIB}; \
+                 PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES};"
             ))
             .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
             Ok(AnyConnection::Sqlite(conn))

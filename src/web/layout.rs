@@ -160,10 +160,17 @@ impl Layout {
         title: impl Into<String>,
         section: &'static str,
     ) -> Self {
-        let flashes = session
-            .remove_as::<Vec<Flash>>(FLASH_KEY)
-            .and_then(Result::ok)
-            .unwrap_or_default();
+        // Removing a key marks the session changed even when the key is absent, and a changed
+        // session is written back: only take the flashes when there are some, or every page
+        // view would write to the database.
+        let flashes = if session.contains_key(FLASH_KEY) {
+            session
+                .remove_as::<Vec<Flash>>(FLASH_KEY)
+                .and_then(Result::ok)
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         Self {
             title: title.into(),
             user: user.map(|u| NavUser {
