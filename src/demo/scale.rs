@@ -1274,6 +1274,12 @@ fn generate_into(
     })?;
     let audit_events = written + remaining;
     progress.done(&format!("{audit_events} audit events"));
+    if matches!(conn, AnyConnection::Postgresql(_)) {
+        // PostgreSQL plans from table statistics, which a bulk load leaves empty until
+        // autovacuum comes by: without them it walked all 100,000 links for one page.
+        conn.batch_execute("ANALYZE")?;
+        progress.done("statistics (ANALYZE)");
+    }
 
     let (search_prefix, search_matches) = scale.search_prefix();
     let manifest = Manifest {
