@@ -7,6 +7,7 @@
 #                         [--database-url postgres://...] [--connections N]
 #   (default)      full run: the large data set (100,000 links, a 1,000-deep chain,
 #                  1,000,000 audit events), 15 s per scenario; checks the figures of issue 8
+#                  on SQLite and exits non-zero when one is missed
 #   --quick        the medium data set and 4 s per scenario, for everyday use (< 3 minutes)
 #   --database-url run the PostgreSQL part on this (empty) database instead of starting
 #                  a throwaway cluster (scripts/pg-cluster.sh)
@@ -33,7 +34,7 @@ done
 if ((QUICK)); then
     SCALE=medium TIMING=(--duration 4 --warmup 1 --write-duration 4)
 else
-    SCALE=large TIMING=(--duration 15 --warmup 3 --write-duration 10 --full)
+    SCALE=large TIMING=(--duration 15 --warmup 3 --write-duration 10)
 fi
 
 # shellcheck source=scripts/apt-install.sh
@@ -57,7 +58,9 @@ trap 'exit 143' TERM
 
 # One backend: generate its data set, then drive it. Arguments: name, instances, [url].
 bench() {
-    local backend=$1 instances=$2 url=${3:-} data=$WORK/$1 db=()
+    local backend=$1 instances=$2 url=${3:-} data=$WORK/$1 db=() checks=()
+    # The figures of issue 8 apply to a full run on SQLite; PostgreSQL's are only reported.
+    if ((!QUICK)) && [[ $backend == sqlite ]]; then checks=(--full); fi
     mkdir -p "$data"
     if [[ -n $url ]]; then db=(--database-url "$url"); fi
     echo "== $backend: generating the $SCALE data set"
@@ -67,7 +70,7 @@ bench() {
     echo "== $backend: $instances instance(s), $CONNECTIONS connections"
     python3 scripts/bench/driver.py --binary "$BIN" --data-dir "$data" "${db[@]}" \
         --backend "$backend" --instances "$instances" --connections "$CONNECTIONS" \
-        --wrk-script scripts/bench/wrk.lua --out "$WORK/$backend.json" "${TIMING[@]}" \
+        --wrk-script scripts/bench/wrk.lua --out "$WORK/$backend.json" "${TIMING[@]}" "${checks[@]}" \
         || status=1
 }
 
