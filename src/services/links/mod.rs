@@ -6,6 +6,7 @@
 mod customer;
 mod level;
 mod partner;
+mod prefix;
 mod staff;
 
 pub use customer::*;
@@ -257,34 +258,8 @@ fn list(
             query.filter(by_email_or_customer)
         };
         if let Scope::Partner(partner_id) = scope {
-            // The links whose email or customer name starts with the search, found through the
-            // two prefix indexes. Alone, the LIKE filter above cannot use an index across the
-            // join, so a search walked every link of the partner: a second with 100,000 links.
-            // The LIKE filter still decides; the range only has to contain every match (all
-            // strings starting with `key` sort between `key` and `key` + the last code point).
-            use diesel::dsl::sql;
-            use diesel::sql_types::{Bool, Text};
             let key = search.to_lowercase();
-            let upper = format!("{key}\u{10FFFF}");
-            query = query.filter(
-                sql::<Bool>(
-                    "access_grants.id IN (SELECT g.id FROM access_grants g \
-                     WHERE g.grantee_tenant_id = ",
-                )
-                .bind::<Text, _>(partner_id.to_string())
-                .sql(" AND g.email_key >= ")
-                .bind::<Text, _>(key.clone())
-                .sql(" AND g.email_key < ")
-                .bind::<Text, _>(upper.clone())
-                .sql(
-                    " UNION ALL SELECT g.id FROM tenants t \
-                     JOIN access_grants g ON g.owner_tenant_id = t.id WHERE t.name_key >= ",
-                )
-                .bind::<Text, _>(key)
-                .sql(" AND t.name_key < ")
-                .bind::<Text, _>(upper)
-                .sql(")"),
-            );
+            query = query.filter(prefix::PrefixCandidates::new(partner_id, &key));
         }
     }
     if let Some(before) = &filter.before {
