@@ -1,16 +1,20 @@
 //! Database access: one connection type over SQLite and PostgreSQL, chosen at run time from the
 //! URL, an r2d2 pool that prepares every connection, and the embedded migrations of both backends.
 
+mod hand_written;
+mod instrument;
 pub mod schema;
 
-use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
-use diesel::r2d2::{self, CustomizeConnection, ManageConnection};
+pub use hand_written::{SqlParam, execute_sql, load_sql, load_sql_with};
+use instrument::InstallCounter;
+pub use instrument::{QueryCounter, queries_on_this_thread};
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{self, ManageConnection};
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use std::cell::Cell;
 use std::fmt;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -197,83 +201,6 @@ impl ManageConnection for Manager {
     }
 }
 
-/// How many SQL statements the connections of a pool have started, in total. One relaxed atomic
-/// increment per statement, so it stays on in production; tests read it before and after a
-/// request to see how many queries the request ran (see tests/it/query_counts.rs). Statements
-/// run while a connection is set up (the SQLite pragmas) are not counted; transaction
-/// statements (BEGIN, COMMIT) are.
-#[derive(Clone, Debug, Default)]
-pub struct QueryCounter(Arc<AtomicU64>);
-
-impl QueryCounter {
-    pub fn total(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
-    }
-}
-
-thread_local! {
-    /// Statements started on this thread, by any counted pool's connection.
-    static THREAD_QUERIES: Cell<u64> = const { Cell::new(0) };
-}
-
-/// How many statements connections of a counted pool have started on this thread so far. The
-/// difference around a piece of blocking work is exactly that work's statements: nothing else
-/// runs on the thread meanwhile (see `web::query_log`).
-pub fn queries_on_this_thread() -> u64 {
-    THREAD_QUERIES.with(Cell::get)
-}
-
-/// Statements slower than this are logged with their SQL (not their parameters).
-const SLOW_QUERY: Duration = Duration::from_millis(20);
-const SLOW_QUERY_LOGGED_CHARS: usize = 300;
-
-/// The diesel instrumentation behind [`QueryCounter`]: counts started statements and logs slow
-/// ones.
-struct CountQueries {
-    count: Arc<AtomicU64>,
-    started: Option<std::time::Instant>,
-}
-
-impl Instrumentation for CountQueries {
-    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        match event {
-            InstrumentationEvent::StartQuery { .. } => {
-                self.count.fetch_add(1, Ordering::Relaxed);
-                THREAD_QUERIES.with(|n| n.set(n.get().wrapping_add(1)));
-                self.started = Some(std::time::Instant::now());
-            }
-            InstrumentationEvent::FinishQuery { query, .. } => {
-                if let Some(took) = self.started.take().map(|t| t.elapsed())
-                    && took >= SLOW_QUERY
-                {
-                    // The start of the SQL alone: the parameters (and a bulk insert's values)
-                    // may hold tokens, hashes or session state.
-                    let text = query.to_string();
-                    let sql = text.split(" -- binds: ").next().unwrap_or_default();
-                    let sql: String = sql.chars().take(SLOW_QUERY_LOGGED_CHARS).collect();
-                    tracing::warn!(ms = took.as_millis() as u64, sql, "slow query");
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-/// Installs the counting instrumentation on every connection the pool opens (through the
-/// MultiConnection, which hands it to the SQLite or PostgreSQL connection inside).
-#[derive(Debug)]
-struct InstallCounter(QueryCounter);
-
-impl CustomizeConnection<AnyConnection, r2d2::Error> for InstallCounter {
-    fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
-        conn.set_instrumentation(CountQueries {
-            count: self.0.0.clone(),
-            started: None,
-        });
-        Ok(())
-    }
-}
-
 /// Opens the pool. Fails fast when the database cannot be reached.
 pub fn pool(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<Pool> {
     counted_pool(url, max_size, QueryCounter::default())
@@ -401,120 +328,6 @@ impl Drop for WriteGate {
         if self.0.is_some() {
             HOLDS_WRITE_GATE.with(|h| h.set(false));
         }
-    }
-}
-
-/// A parameter of a hand-written query.
-#[derive(Debug, Clone, Copy)]
-pub enum SqlParam<'a> {
-    Text(&'a str),
-    Timestamp(chrono::NaiveDateTime),
-}
-
-/// Loads the rows of a hand-written query (recursive CTEs the query builder cannot express). The
-/// SQL is written once with `?` placeholders and only text parameters; PostgreSQL gets them
-/// numbered (`$1`, `$2`, …). Keep `?` out of string literals in such SQL.
-pub fn load_sql<R>(
-    conn: &mut AnyConnection,
-    sql: &str,
-    params: &[&str],
-) -> diesel::QueryResult<Vec<R>>
-where
-    R: diesel::QueryableByName<diesel::sqlite::Sqlite>
-        + diesel::QueryableByName<diesel::pg::Pg>
-        + 'static,
-{
-    let params: Vec<SqlParam<'_>> = params.iter().map(|p| SqlParam::Text(p)).collect();
-    load_sql_with(conn, sql, &params)
-}
-
-/// [`load_sql`] with typed parameters (timestamps compare as timestamps on both backends).
-pub fn load_sql_with<R>(
-    conn: &mut AnyConnection,
-    sql: &str,
-    params: &[SqlParam<'_>],
-) -> diesel::QueryResult<Vec<R>>
-where
-    R: diesel::QueryableByName<diesel::sqlite::Sqlite>
-        + diesel::QueryableByName<diesel::pg::Pg>
-        + 'static,
-{
-    use diesel::RunQueryDsl;
-    let query = HandWritten { sql, params };
-    match conn {
-        AnyConnection::Sqlite(c) => query.load(c),
-        AnyConnection::Postgresql(c) => query.load(c),
-    }
-}
-
-/// Runs a hand-written statement (`?` placeholders, as [`load_sql_with`]); the rows it changed.
-pub fn execute_sql(
-    conn: &mut AnyConnection,
-    sql: &str,
-    params: &[SqlParam<'_>],
-) -> diesel::QueryResult<usize> {
-    use diesel::RunQueryDsl;
-    let statement = HandWritten { sql, params };
-    match conn {
-        AnyConnection::Sqlite(c) => statement.execute(c),
-        AnyConnection::Postgresql(c) => statement.execute(c),
-    }
-}
-
-/// A hand-written query that, unlike `diesel::sql_query`, keeps its prepared statement in the
-/// connection's cache (keyed by the SQL text): the authorization queries run on every request,
-/// and preparing their recursive CTEs again each time cost more than running them.
-struct HandWritten<'a> {
-    sql: &'a str,
-    params: &'a [SqlParam<'a>],
-}
-
-impl diesel::query_builder::QueryId for HandWritten<'_> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl diesel::query_builder::Query for HandWritten<'_> {
-    type SqlType = diesel::sql_types::Untyped;
-}
-
-impl<Conn> diesel::RunQueryDsl<Conn> for HandWritten<'_> {}
-
-impl<DB> diesel::query_builder::QueryFragment<DB> for HandWritten<'_>
-where
-    DB: diesel::backend::Backend
-        + diesel::sql_types::HasSqlType<diesel::sql_types::Text>
-        + diesel::sql_types::HasSqlType<diesel::sql_types::Timestamp>,
-    str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
-    chrono::NaiveDateTime: diesel::serialize::ToSql<diesel::sql_types::Timestamp, DB>,
-{
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
-    ) -> diesel::QueryResult<()> {
-        use diesel::sql_types::{Text, Timestamp};
-        // Each `?` becomes the backend's placeholder (`?` on SQLite, `$n` on PostgreSQL).
-        let mut params = self.params.iter();
-        for (i, chunk) in self.sql.split('?').enumerate() {
-            if i > 0 {
-                match params.next() {
-                    Some(SqlParam::Text(t)) => out.push_bind_param::<Text, str>(t)?,
-                    Some(SqlParam::Timestamp(t)) => out.push_bind_param::<Timestamp, _>(t)?,
-                    None => {
-                        return Err(diesel::result::Error::QueryBuilderError(
-                            "more placeholders than parameters".into(),
-                        ));
-                    }
-                }
-            }
-            out.push_sql(chunk);
-        }
-        if params.next().is_some() {
-            return Err(diesel::result::Error::QueryBuilderError(
-                "more parameters than placeholders".into(),
-            ));
-        }
-        Ok(())
     }
 }
 
