@@ -52,6 +52,15 @@ impl AppState {
         self.try_db(work).await?.map_err(AppError::from)
     }
 
+    /// [`AppState::db`] for work that only reads, on one snapshot ([`crate::db::read_snapshot`]).
+    pub async fn read<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, ServiceError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.db(move |c| crate::db::read_snapshot(c, work)).await
+    }
+
     /// Runs blocking work that needs the whole state (password hashing, several checkouts).
     pub async fn blocking<T, F>(&self, work: F) -> Result<T, AppError>
     where

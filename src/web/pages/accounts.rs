@@ -68,7 +68,7 @@ pub async fn overview(
     let tenant_id = path.into_inner();
     let u = user.clone();
     let (o, tabs) = state
-        .db(move |c| {
+        .read(move |c| {
             // A tenant the user cannot see at all is NotFound: its id reveals nothing.
             let access = authz::require(c, &u.id, &tenant_id, Permission::TenantView)?;
             let tenant = tenants::find(c, &tenant_id)?.ok_or(ServiceError::NotFound)?;

@@ -157,7 +157,7 @@ pub async fn show(
         Some(query.before.trim().chars().take(64).collect::<String>()).filter(|b| !b.is_empty());
     let (u, tid, b) = (user.clone(), tenant_id.clone(), before.clone());
     let (view, tabs) = state
-        .db(move |c| {
+        .read(move |c| {
             let view = activity::view(c, &u, &tid, query.raw(), b.as_deref())?;
             let tabs = TenantTabs::of(&view.access, Tab::Activity);
             Ok((view, tabs))

@@ -143,7 +143,7 @@ pub async fn list(
     };
     let (u, t, token) = (user.clone(), tenant_id.clone(), csrf::token(&session));
     let (ctx, partner, page) = state
-        .db(move |c| {
+        .read(move |c| {
             let (ctx, access) = rights(c, &u, &t, token)?;
             let page = links::list_for_partner(c, &access, &filter)?;
             Ok((ctx, access.tenant_name, page))
