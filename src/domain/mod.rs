@@ -27,7 +27,16 @@ impl FieldError {
 
 /// A timestamp as pages and emails show it.
 pub fn when(t: &chrono::NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    use chrono::{Datelike, Timelike};
+    // By hand: `format` parses its pattern on every call, and lists show many of these.
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
 }
 
 /// Trims a free-text name and checks it: required, at most `max` characters, no control

@@ -47,7 +47,14 @@ pub fn list_for_partner(
     if !(access.tenant_is_partner && access.allows(Permission::CustomersView)) {
         return Err(ServiceError::Forbidden);
     }
-    super::list(conn, Scope::Partner(&access.tenant_id), filter)
+    super::list(
+        conn,
+        Scope::Partner {
+            id: &access.tenant_id,
+            name: &access.tenant_name,
+        },
+        filter,
+    )
 }
 
 /// One of the partner's links; another partner's link is NotFound, like a missing one.
