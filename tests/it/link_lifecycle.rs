@@ -134,6 +134,8 @@ fn a_partner_link_from_invitation_to_removal() {
         "{list}"
     );
     let login = action_ending(&list, "/login").expect("a Login button on the connected row");
+    // Row actions are relative to the list page: "customers/{link}/login".
+    let login = format!("{}/{login}", customers.rsplit_once('/').unwrap().0);
     let entered = betty.submit(&customers, &login, &[]);
     assert_eq!(entered.status, 303);
     let inside = betty.get(entered.location());
