@@ -218,7 +218,7 @@ const MEMBERSHIPS_SQL: &str = "SELECT r.id AS role_id, r.applies_to AS applies_t
      WHERE m.user_id = ?";
 
 /// Whether a role defined `depth` levels above a tenant applies to it (the rule [`SCOPE`]
-/// states in SQL).
+/// states in SQL; a unit test holds the two together).
 fn applies(applies_to: AppliesTo, depth: i64) -> bool {
     match applies_to {
         AppliesTo::ThisAccount => depth == 0,
@@ -382,4 +382,44 @@ pub fn require(
     let access = access(conn, user_id, tenant_id)?;
     access.require(permission)?;
     Ok(access)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SCOPE, applies};
+    use crate::domain::role::AppliesTo;
+    use diesel::prelude::*;
+
+    #[derive(QueryableByName)]
+    struct Applies {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        applies: bool,
+    }
+
+    /// The rule of where a role applies is written twice: in Rust for the access check (which
+    /// walks a cached ancestry) and in SQL for the queries that page through paths and grants.
+    /// They must agree on every scope at every depth.
+    #[test]
+    fn the_sql_scope_rule_is_the_rust_one() {
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        for applies_to in [
+            AppliesTo::ThisAccount,
+            AppliesTo::ThisAndSubAccounts,
+            AppliesTo::OnlySubAccounts,
+        ] {
+            for depth in [0, 1, 2, 999] {
+                let sql = format!(
+                    "WITH chain(depth) AS (SELECT {depth}), r(applies_to) AS (SELECT '{}') \
+                     SELECT {SCOPE} AS applies FROM chain, r",
+                    applies_to.as_str()
+                );
+                let rows: Vec<Applies> = diesel::sql_query(sql).load(&mut conn).unwrap();
+                assert_eq!(
+                    rows[0].applies,
+                    applies(applies_to, depth),
+                    "{applies_to:?} at depth {depth}"
+                );
+            }
+        }
+    }
 }
