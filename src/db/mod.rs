@@ -316,9 +316,18 @@ where
     let AnyConnection::Sqlite(c) = conn else {
         unreachable!("the connection was SQLite above")
     };
-    // Nothing was written: ending the transaction either way only releases the snapshot.
-    AnsiTransactionManager::rollback_transaction(c)?;
-    result
+    // Ending a transaction that only read just releases the snapshot; committing rather than
+    // rolling back means that nothing is lost should `work` ever write.
+    match result {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(c)?;
+            Ok(value)
+        }
+        Err(e) => {
+            AnsiTransactionManager::rollback_transaction(c)?;
+            Err(e)
+        }
+    }
 }
 
 /// Runs `work` in a transaction meant to write. On SQLite it starts with `BEGIN IMMEDIATE`, which
@@ -408,6 +417,34 @@ pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A page's reads see one state of the database, even while another connection writes.
+    #[test]
+    fn a_read_snapshot_sees_one_state_of_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::Sqlite(dir.path().join("s.db").display().to_string());
+        let (mut reader, mut writer) = (establish(&url).unwrap(), establish(&url).unwrap());
+        writer.batch_execute("CREATE TABLE t (x INTEGER)").unwrap();
+        let count = |c: &mut AnyConnection| -> diesel::QueryResult<i64> {
+            use diesel::RunQueryDsl;
+            diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "(SELECT COUNT(*) FROM t)",
+            ))
+            .get_result(c)
+        };
+        let (before, during) = read_snapshot(&mut reader, |c| {
+            let before = count(c)?;
+            writer.batch_execute("INSERT INTO t VALUES (1)")?;
+            Ok::<_, diesel::result::Error>((before, count(c)?))
+        })
+        .unwrap();
+        assert_eq!(
+            (before, during),
+            (0, 0),
+            "the write is not seen inside the snapshot"
+        );
+        assert_eq!(count(&mut reader).unwrap(), 1, "and is seen once it ends");
+    }
 
     /// The SQLite this binary runs is built and set up as `configure_sqlite` and
     /// `.cargo/config.toml` intend: one page cache per connection, stable plans.
