@@ -301,33 +301,13 @@ where
     F: FnOnce(&mut AnyConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    let AnyConnection::Sqlite(c) = conn else {
-        return work(conn);
-    };
-    if AnsiTransactionManager::transaction_manager_status_mut(c)
-        .transaction_depth()?
-        .is_some()
-    {
-        return work(conn);
-    }
-    AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?;
-    let result = work(conn);
-    let AnyConnection::Sqlite(c) = conn else {
-        unreachable!("the connection was SQLite above")
-    };
     // Ending a transaction that only read just releases the snapshot; committing rather than
-    // rolling back means that nothing is lost should `work` ever write.
-    match result {
-        Ok(value) => {
-            AnsiTransactionManager::commit_transaction(c)?;
-            Ok(value)
-        }
-        Err(e) => {
-            AnsiTransactionManager::rollback_transaction(c)?;
-            Err(e)
-        }
+    // rolling back (what `outermost_sqlite` does on success) means that nothing is lost should
+    // `work` ever write.
+    if !is_outermost_sqlite(conn)? {
+        return work(conn);
     }
+    outermost_sqlite("BEGIN", conn, work)
 }
 
 /// Runs `work` in a transaction meant to write. On SQLite it starts with `BEGIN IMMEDIATE`, which
@@ -339,34 +319,46 @@ where
     F: FnOnce(&mut AnyConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    if !is_outermost_sqlite(conn)? {
+        return conn.transaction(work);
+    }
+    let _gate = WriteGate::enter();
+    outermost_sqlite("BEGIN IMMEDIATE", conn, work)
+}
+
+/// Whether `conn` is SQLite and not inside a transaction yet.
+fn is_outermost_sqlite(conn: &mut AnyConnection) -> diesel::QueryResult<bool> {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    let outermost = match conn {
+    Ok(match conn {
         AnyConnection::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
             .transaction_depth()?
             .is_none(),
         AnyConnection::Postgresql(_) => false,
-    };
-    if !outermost {
-        return conn.transaction(work);
+    })
+}
+
+/// An outermost SQLite transaction begun with `begin` (diesel's own `transaction` only says
+/// `BEGIN`): committed when `work` succeeds, rolled back when it fails.
+fn outermost_sqlite<T, E, F>(begin: &str, conn: &mut AnyConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    fn sqlite(conn: &mut AnyConnection) -> &mut SqliteConnection {
+        match conn {
+            AnyConnection::Sqlite(c) => c,
+            AnyConnection::Postgresql(_) => unreachable!("only called for SQLite connections"),
+        }
     }
-    let _gate = WriteGate::enter();
-    let AnyConnection::Sqlite(c) = conn else {
-        unreachable!("only SQLite connections take the immediate path")
-    };
-    AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    AnsiTransactionManager::begin_transaction_sql(sqlite(conn), begin)?;
     match work(conn) {
         Ok(value) => {
-            let AnyConnection::Sqlite(c) = conn else {
-                unreachable!()
-            };
-            AnsiTransactionManager::commit_transaction(c)?;
+            AnsiTransactionManager::commit_transaction(sqlite(conn))?;
             Ok(value)
         }
         Err(e) => {
-            let AnyConnection::Sqlite(c) = conn else {
-                unreachable!()
-            };
-            AnsiTransactionManager::rollback_transaction(c)?;
+            AnsiTransactionManager::rollback_transaction(sqlite(conn))?;
             Err(e)
         }
     }
