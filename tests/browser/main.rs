@@ -204,6 +204,59 @@ async fn pages_fit_a_narrow_screen_and_show_form_errors() {
     client.close().await.unwrap();
 }
 
+#[tokio::test]
+async fn the_customer_table_labels_each_cell_with_its_column_on_a_narrow_screen() {
+    use liaison::services::links::{self, Invite};
+    use liaison::services::tenants::{self, NewTenant};
+    let app = TestApp::start();
+    let betty = app.create_user("betty@msp.example", false);
+    let msp = tenants::create(
+        &mut app.conn(),
+        NewTenant {
+            name: "Betty's MSP",
+            is_partner: true,
+            parent_id: None,
+            owner_email: "betty@msp.example",
+        },
+        None,
+    )
+    .unwrap();
+    let levels = links::access_levels(&mut app.conn(), &msp.id).unwrap();
+    let invite = Invite {
+        email: "bruce@wayne.example",
+        access_level: &levels[0].role_id,
+        message: "",
+    };
+    links::invite(&mut app.conn(), &app.settings, &betty, &msp.id, invite).unwrap();
+    let driver = Driver::start();
+    let (client, _profile) = browser(&driver, 360).await;
+    client.goto(&format!("{}/signin", app.base)).await.unwrap();
+    submit_sign_in(&client, "betty@msp.example", PASSWORD).await;
+    wait_for_heading(&client, "Dashboard").await;
+    client
+        .goto(&format!("{}/accounts/{}/customers", app.base, msp.id))
+        .await
+        .unwrap();
+    wait_for_text(&client, "bruce@wayne.example").await;
+    // The stylesheet names the cells (the headers are off screen there): each label must be its
+    // column's header.
+    let labels = client
+        .execute(
+            "const headers = [...document.querySelectorAll('table.customers thead th')]
+                .map(th => JSON.stringify(th.textContent.trim()));
+             const cells = [...document.querySelectorAll('table.customers tbody tr:first-child td')]
+                .map(td => getComputedStyle(td, '::before').content);
+             return { headers, cells, fits: document.documentElement.scrollWidth <= window.innerWidth };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(labels["headers"].as_array().unwrap().len(), 8, "{labels}");
+    assert_eq!(labels["cells"], labels["headers"], "{labels}");
+    assert_eq!(labels["fits"], serde_json::json!(true), "{labels}");
+    client.close().await.unwrap();
+}
+
 /// Clicks the first element matching `css`.
 async fn click(client: &Client, css: &str) {
     client
