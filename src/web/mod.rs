@@ -6,6 +6,7 @@ pub mod errors;
 pub mod extract;
 pub mod layout;
 pub mod pages;
+pub mod plain;
 pub mod query_log;
 pub mod security;
 pub mod session_store;

@@ -15,6 +15,7 @@ use crate::services::ServiceError;
 use crate::services::links::{self, LinkFilter};
 use crate::web::extract::{CurrentUser, client_ip, is_htmx};
 use crate::web::layout::{self, Layout, flash};
+use crate::web::plain::Plain;
 use crate::web::{AppError, AppState, csrf};
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -86,7 +87,7 @@ fn rights(
     let access = links::partner_access(c, user, tenant_id, Permission::CustomersView)?;
     let ctx = Ctx {
         tenant_id: tenant_id.to_string(),
-        csrf,
+        csrf: Plain::new(csrf),
         can_manage: access.allows(Permission::CustomersManage),
         can_login: access.allows(Permission::CustomersLogin),
         oob: false,

@@ -7,13 +7,14 @@ use crate::domain::when;
 use crate::services::links::{AccessLevel, LinkRow};
 use crate::web::layout::Layout;
 use crate::web::pages::FormErrors;
+use crate::web::plain::Plain;
 use askama::Template;
 
 /// What every row needs besides the link: where it lives and what the user may do.
 #[derive(Clone)]
 pub struct Ctx {
     pub tenant_id: String,
-    pub csrf: String,
+    pub csrf: Plain,
     pub can_manage: bool,
     pub can_login: bool,
     /// Rendered as an out-of-band replacement of the row already on the page.
@@ -21,7 +22,7 @@ pub struct Ctx {
 }
 
 pub struct RowView {
-    pub id: String,
+    pub id: Plain,
     pub email: String,
     pub customer: Option<String>,
     pub account_number: Option<String>,
@@ -59,7 +60,7 @@ impl From<LinkRow> for RowView {
     fn from(row: LinkRow) -> Self {
         let status = row.status();
         Self {
-            id: row.link.id,
+            id: Plain::new(row.link.id),
             email: row.link.email,
             customer: row.customer,
             account_number: row.customer_account_number,
@@ -152,7 +153,7 @@ pub struct Changed {
     pub ctx: Ctx,
     pub added: Option<RowView>,
     pub replaced: Option<RowView>,
-    pub removed: Option<String>,
+    pub removed: Option<Plain>,
     pub message: String,
 }
 
