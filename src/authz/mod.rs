@@ -15,12 +15,13 @@
 
 mod ancestry;
 
-use crate::db::{AnyConnection, SqlParam, load_sql, load_sql_with};
+use crate::db::schema::{memberships, role_permissions, roles, tenants};
+use crate::db::{AnyConnection, SqlParam, load_sql_with};
 use crate::domain::permission::Permission;
-use crate::domain::role::AppliesTo;
+use crate::domain::role::{AppliesTo, BuiltinRole};
 use crate::services::{ServiceError, ServiceResult};
-use diesel::QueryableByName;
-use diesel::sql_types::{Bool, Text};
+use diesel::prelude::*;
+use diesel::sql_types::Text;
 use std::collections::BTreeSet;
 
 /// How a set of permissions reached the user.
@@ -180,42 +181,37 @@ impl Access {
     }
 }
 
-#[derive(QueryableByName)]
-struct TenantName {
-    #[diesel(sql_type = Text)]
-    name: String,
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    is_partner: bool,
-}
-
-/// A permission of one of the user's roles, wherever the role is defined.
-#[derive(QueryableByName)]
+/// A permission of one of the user's roles, wherever the role is defined. Typed queries, not SQL
+/// text: diesel prepares them once per connection and reads their columns by position, where a
+/// text query's rows are read by column name (this one is read on every request).
+#[derive(Queryable)]
 struct MembershipRow {
-    #[diesel(sql_type = Text)]
     role_id: String,
-    #[diesel(sql_type = Text)]
     applies_to: String,
-    #[diesel(sql_type = Text)]
     role_name: String,
-    #[diesel(sql_type = Text)]
+    builtin: Option<String>,
     tenant_id: String,
-    #[diesel(sql_type = Bool)]
-    owner: bool,
-    #[diesel(sql_type = Text)]
     tenant_name: String,
-    #[diesel(sql_type = Text)]
     permission: String,
 }
 
-const MEMBERSHIPS_SQL: &str = "SELECT r.id AS role_id, r.applies_to AS applies_to, \
-       r.name AS role_name, m.tenant_id AS tenant_id, d.name AS tenant_name, \
-       rp.permission AS permission, \
-       (CASE WHEN r.builtin = 'owner' THEN 1 = 1 ELSE 1 = 0 END) AS owner \
-     FROM memberships m \
-     JOIN roles r ON r.id = m.role_id \
-     JOIN tenants d ON d.id = m.tenant_id \
-     JOIN role_permissions rp ON rp.role_id = r.id \
-     WHERE m.user_id = ?";
+fn memberships_of(conn: &mut AnyConnection, user_id: &str) -> QueryResult<Vec<MembershipRow>> {
+    memberships::table
+        .inner_join(roles::table.on(roles::id.eq(memberships::role_id)))
+        .inner_join(tenants::table.on(tenants::id.eq(memberships::tenant_id)))
+        .inner_join(role_permissions::table.on(role_permissions::role_id.eq(memberships::role_id)))
+        .filter(memberships::user_id.eq(user_id))
+        .select((
+            roles::id,
+            roles::applies_to,
+            roles::name,
+            roles::builtin,
+            memberships::tenant_id,
+            tenants::name,
+            role_permissions::permission,
+        ))
+        .load(conn)
+}
 
 /// Whether a role defined `depth` levels above a tenant applies to it (the rule [`SCOPE`]
 /// states in SQL; a unit test holds the two together).
@@ -299,16 +295,12 @@ fn add(paths: &mut Vec<Path>, via: Via, permission: &str) {
 /// Everything `user_id` may do on `tenant_id`, with the paths. Three queries whatever the depth
 /// of the tree or the number of grants.
 pub fn access(conn: &mut AnyConnection, user_id: &str, tenant_id: &str) -> ServiceResult<Access> {
-    let names: Vec<TenantName> = load_sql(
-        conn,
-        "SELECT name, is_partner FROM tenants WHERE id = ?",
-        &[tenant_id],
-    )?;
-    let Some(TenantName {
-        name: tenant_name,
-        is_partner: tenant_is_partner,
-    }) = names.into_iter().next()
-    else {
+    let tenant: Option<(String, bool)> = tenants::table
+        .find(tenant_id)
+        .select((tenants::name, tenants::is_partner))
+        .first(conn)
+        .optional()?;
+    let Some((tenant_name, tenant_is_partner)) = tenant else {
         return Ok(Access {
             tenant_id: tenant_id.to_string(),
             ..Access::default()
@@ -316,7 +308,7 @@ pub fn access(conn: &mut AnyConnection, user_id: &str, tenant_id: &str) -> Servi
     };
     let mut paths = Vec::new();
     let ancestry = ancestry::of(conn, tenant_id)?;
-    let memberships: Vec<MembershipRow> = load_sql(conn, MEMBERSHIPS_SQL, &[user_id])?;
+    let memberships = memberships_of(conn, user_id)?;
     let mut roles: Vec<(i64, AppliesTo, MembershipRow)> = memberships
         .into_iter()
         .filter_map(|row| {
@@ -338,7 +330,7 @@ pub fn access(conn: &mut AnyConnection, user_id: &str, tenant_id: &str) -> Servi
             tenant: row.tenant_name,
             inherited: depth > 0,
             applies_to,
-            owner: row.owner,
+            owner: row.builtin.as_deref() == Some(BuiltinRole::Owner.key()),
         };
         add(&mut paths, via, &row.permission);
     }
