@@ -48,7 +48,34 @@ BIN=$PWD/target/release/liaison
 OUT=target/bench
 mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/liaison-bench.XXXXXX)
+
+# The kernel's autogroup scheduler (kernel.sched_autogroup_enabled) shares the CPU among
+# sessions, and PostgreSQL makes each backend a session of its own (setsid). On a 2-core machine
+# 30-odd backends then each weighed as much as a whole portal instance, whose threads went
+# unscheduled for 1-7 s at a time: a PostgreSQL p99 of seconds that a server run by a service
+# manager (in a cgroup, where autogroup does not apply) does not see. The PostgreSQL part runs
+# without it when the script may change the setting, which is put back on exit.
+AUTOGROUP=/proc/sys/kernel/sched_autogroup_enabled
+AUTOGROUP_WAS=""
+autogroup_off() {
+    [[ -r $AUTOGROUP && $(<"$AUTOGROUP") == 1 ]] || return 0
+    if [[ -w $AUTOGROUP ]] && echo 0 >"$AUTOGROUP"; then
+        AUTOGROUP_WAS=1
+        echo "== kernel.sched_autogroup_enabled is 0 for the PostgreSQL part (put back on exit)"
+    else
+        echo "== note: kernel.sched_autogroup_enabled is 1 and this user cannot change it: expect" \
+            "PostgreSQL p99s of seconds (see the README's Benchmark section)"
+    fi
+}
+autogroup_restore() {
+    if [[ -n $AUTOGROUP_WAS ]]; then
+        echo "$AUTOGROUP_WAS" >"$AUTOGROUP"
+        AUTOGROUP_WAS=""
+    fi
+}
+
 cleanup() {
+    autogroup_restore
     if declare -F pg_cluster_stop >/dev/null; then pg_cluster_stop; fi
     rm -rf "$WORK"
 }
@@ -83,7 +110,9 @@ if ((POSTGRES)); then
         PG_DURABLE=1 pg_cluster_start
         DATABASE_URL=$PG_URL
     fi
+    autogroup_off
     bench postgres 2 "$DATABASE_URL"
+    autogroup_restore
 fi
 
 python3 - "$OUT/results.json" "$SCALE" "$WORK"/*.json <<'EOF'
