@@ -154,6 +154,7 @@ impl ListParams {
             search,
             before,
             limit: Some(cursor::limit(self.limit.as_deref())?),
+            ..Default::default()
         })
     }
 }

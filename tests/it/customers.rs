@@ -227,8 +227,17 @@ fn the_list_filters_searches_and_pages() {
     assert!(fragment.body.contains("id=\"customers-rows\""));
     assert_eq!(rows(&fragment.body), 1);
 
-    // Pending rows refresh themselves; connected ones do not.
-    assert_eq!(page.body.matches("hx-trigger=\"every 5s\"").count(), 50);
+    // One watcher asks about the page's 50 pending rows; a page without any has none.
+    assert_eq!(page.body.matches("hx-trigger=\"every 5s\"").count(), 1);
+    let watched = page.body.split("<div id=\"watch-page\"").nth(1).unwrap();
+    let ids = watched
+        .split("ids=")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    assert_eq!(ids.split(',').count(), 50);
     assert!(!connected_tab.body.contains("hx-trigger"));
 }
 

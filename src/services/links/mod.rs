@@ -104,6 +104,8 @@ pub struct LinkFilter {
     pub before: Option<String>,
     /// Rows a page, [`PAGE_SIZE`] when None, at most [`MAX_PAGE_SIZE`].
     pub limit: Option<i64>,
+    /// Only these links (the pending rows a page watches); empty: any.
+    pub ids: Vec<String>,
 }
 
 pub struct LinkPage {
@@ -271,6 +273,9 @@ fn list(
     }
     if let Some(before) = &filter.before {
         query = query.filter(access_grants::id.lt(before.clone()));
+    }
+    if !filter.ids.is_empty() {
+        query = query.filter(access_grants::id.eq_any(filter.ids.clone()));
     }
     let limit = filter.limit.unwrap_or(PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
     let mut rows: Vec<ListedRow> = query

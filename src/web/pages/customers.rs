@@ -31,9 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(create)),
     )
     .service(web::resource("/accounts/{tenant_id}/customers/new").route(web::get().to(new_form)))
-    .service(
-        web::resource("/accounts/{tenant_id}/customers/{link_id}/row").route(web::get().to(row)),
-    )
+    .service(web::resource("/accounts/{tenant_id}/customers/watch").route(web::get().to(watch)))
     .service(
         web::resource("/accounts/{tenant_id}/customers/{link_id}/resend")
             .route(web::post().to(resend)),
@@ -161,7 +159,7 @@ pub async fn list(
         href: list_url(&base, Some(*s), &q, None),
         current: status == Some(*s),
     }));
-    let region = Region {
+    let mut region = Region {
         ctx,
         tabs,
         status: status.map(|s| s.as_str()).unwrap_or_default().to_string(),
@@ -173,8 +171,18 @@ pub async fn list(
         first_link: before.map(|_| list_url(&base, status, &q, None)),
         q,
         rows: page.rows.into_iter().map(RowView::from).collect(),
+        watcher: None,
         base,
     };
+    region.watcher = Watcher::new(
+        "page",
+        region
+            .rows
+            .iter()
+            .filter(|r| r.is_pending())
+            .map(|r| r.id.as_str()),
+        false,
+    );
     if wants_fragment(&req) {
         return fragment(&RegionFragment { v: region }, StatusCode::OK);
     }
@@ -193,21 +201,83 @@ pub async fn list(
 }
 
 /// One row as it is now: Pending rows poll it until they change.
-pub async fn row(
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct WatchQuery {
+    watcher: String,
+    ids: String,
+}
+
+/// What a watcher sends: its name and the ids it watches ("a,b,c"), each made of letters, digits
+/// and '-', at most a page of them, each once. None for anything else.
+fn watched(query: &WatchQuery) -> Option<Vec<String>> {
+    let valid = |s: &str| {
+        !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    let mut ids: Vec<String> = Vec::new();
+    for id in query.ids.split(',').map(str::trim) {
+        if !valid(id) {
+            return None;
+        }
+        if !ids.iter().any(|seen| seen == id) {
+            ids.push(id.to_string());
+        }
+    }
+    (valid(&query.watcher) && ids.len() <= links::MAX_PAGE_SIZE as usize).then_some(ids)
+}
+
+/// Polled every 5 s by a page's watcher: the watched rows that are no longer pending (a customer
+/// accepted, declined, or the invitation ran out), out of band, and the watcher with what is still
+/// pending; 204 when nothing changed. Another partner's ids are simply gone from the answer.
+pub async fn watch(
     CurrentUser(user): CurrentUser,
     state: web::Data<AppState>,
     session: Session,
-    path: web::Path<(String, String)>,
+    path: web::Path<String>,
+    query: web::Query<WatchQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (tenant_id, link_id) = path.into_inner();
+    let tenant_id = path.into_inner();
+    let query = query.into_inner();
+    let ids = watched(&query).ok_or_else(|| {
+        AppError::bad_request("These accounts cannot be refreshed. Reload the page to see them.")
+    })?;
+    let filter = LinkFilter {
+        limit: Some(ids.len() as i64),
+        ids: ids.clone(),
+        ..Default::default()
+    };
     let token = csrf::token(&session);
-    let (ctx, row) = state
-        .db(move |c| {
-            let (ctx, _) = rights(c, &user, &tenant_id, token)?;
-            Ok((ctx, links::get_for_partner(c, &user, &tenant_id, &link_id)?))
+    let (mut ctx, page) = state
+        .read(move |c| {
+            let (ctx, access) = rights(c, &user, &tenant_id, token)?;
+            Ok((ctx, links::list_for_partner(c, &access, &filter)?))
         })
         .await?;
-    fragment(&RowFragment { ctx, r: row.into() }, StatusCode::OK)
+    let mut found: std::collections::HashMap<String, links::LinkRow> = page
+        .rows
+        .into_iter()
+        .map(|row| (row.link.id.clone(), row))
+        .collect();
+    let (mut rows, mut gone, mut pending) = (Vec::new(), Vec::new(), Vec::new());
+    for id in ids {
+        match found.remove(&id) {
+            Some(row) if row.status() == LinkStatus::Pending => pending.push(id),
+            Some(row) => rows.push(RowView::from(row)),
+            None => gone.push(Plain::new(id)),
+        }
+    }
+    if rows.is_empty() && gone.is_empty() {
+        return Ok(HttpResponse::NoContent().finish());
+    }
+    ctx.oob = true;
+    let page = Watched {
+        ctx,
+        rows,
+        gone,
+        watcher: Watcher::new(&query.watcher, pending.iter().map(String::as_str), true),
+        name: Plain::new(query.watcher),
+    };
+    fragment(&page, StatusCode::OK)
 }
 
 pub async fn resend(

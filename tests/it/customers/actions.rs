@@ -171,20 +171,28 @@ fn htmx_adds_in_a_dialog_and_rows_refresh() {
     );
     assert_eq!(app.count("access_grants"), 1);
 
-    // A pending row polls its own fragment until it changes.
+    // The added row gets a watcher of its own, appended next to the page's.
     let link = links::pending_to(&mut app.conn(), &msp.id, "bruce@wayne.example")
         .unwrap()
         .unwrap();
-    let row = client.get_with(&format!("{base}/{link}/row"), &[("HX-Request", "true")]);
-    assert_eq!(row.status, 200);
-    assert!(
-        row.body
-            .trim_start()
-            .starts_with(&format!("<tr id=\"link-{link}\""))
-    );
-    assert!(row.body.contains(&format!(
-        "hx-get=\"customers/{link}/row\" hx-trigger=\"every 5s\" hx-swap=\"outerHTML\""
+    assert!(added.body.contains(&format!(
+        "<div hx-swap-oob=\"beforeend:#customers-watch\"><div id=\"watch-{link}\" \
+         hx-get=\"customers/watch?watcher={link}&amp;ids={link}\" hx-trigger=\"every 5s\""
     )));
+    // The page watches its pending rows with one request, not one a row.
+    let other = invite(&app, &betty, &msp, "alfred@wayne.example");
+    let page = client.get(&base);
+    assert!(page.body.contains(&format!(
+        "<div id=\"watch-page\" hx-get=\"customers/watch?watcher=page&amp;ids={other},{link}\" \
+         hx-trigger=\"every 5s\" hx-swap=\"none\">"
+    )));
+    assert_eq!(page.body.matches("hx-trigger=\"every 5s\"").count(), 1);
+    let watch = format!("{base}/watch?watcher=page&ids={other},{link}");
+    let unchanged = client.get_with(&watch, &[("HX-Request", "true")]);
+    assert_eq!(unchanged.status, 204, "{}", unchanged.body);
+    assert!(unchanged.body.is_empty());
+
+    // Once Bruce accepts, the next poll brings his row, out of band, and watches Alfred's alone.
     let bruce = app.create_user("bruce@wayne.example", false);
     let wayne = tenant(&app, "Wayne Corp", false, "bruce@wayne.example");
     let token = emailed_token(&app, "bruce@wayne.example");
@@ -196,12 +204,84 @@ fn htmx_adds_in_a_dialog_and_rows_refresh() {
         AcceptInto::Existing(&wayne.id),
     )
     .unwrap();
-    let row = client.get_with(&format!("{base}/{link}/row"), &[("HX-Request", "true")]);
-    assert!(row.body.contains(">Connected</span>") && row.body.contains("Wayne Corp"));
+    let changed = client.get_with(&watch, &[("HX-Request", "true")]);
+    assert_eq!(changed.status, 200);
+    assert!(!changed.body.contains("<html"));
     assert!(
-        !row.body.contains("hx-trigger"),
-        "a connected row stops polling"
+        changed
+            .body
+            .contains(&format!("<tr id=\"link-{link}\" hx-swap-oob=\"true\">"))
     );
-    assert!(row.body.contains(">Login</button>"));
+    assert!(changed.body.contains(">Connected</span>") && changed.body.contains("Wayne Corp"));
+    assert!(changed.body.contains(">Login</button>"));
+    assert!(!changed.body.contains(&format!("id=\"link-{other}\"")));
+    assert!(changed.body.contains(&format!(
+        "<div id=\"watch-page\" hx-get=\"customers/watch?watcher=page&amp;ids={other}\" \
+         hx-trigger=\"every 5s\" hx-swap=\"none\" hx-swap-oob=\"true\">"
+    )));
+
+    // A row deleted meanwhile goes, and a watcher with nothing left to watch goes too.
+    assert_eq!(
+        hx_post(&client, &format!("{base}/{other}/delete"), &[]).status,
+        200
+    );
+    let last = client.get_with(
+        &format!("{base}/watch?watcher=page&ids={other}"),
+        &[("HX-Request", "true")],
+    );
+    assert_eq!(last.status, 200);
+    assert!(
+        last.body
+            .contains(&format!("<tr id=\"link-{other}\" hx-swap-oob=\"delete\">"))
+    );
+    assert!(
+        last.body
+            .contains("<div id=\"watch-page\" hx-swap-oob=\"delete\">")
+    );
+    assert!(!last.body.contains("hx-trigger"));
     let _ = betty;
+}
+
+#[test]
+fn a_watcher_that_sends_anything_but_link_ids_is_refused_in_words() {
+    let app = TestApp::start();
+    let (client, betty, msp) = partner(&app, "Acme MSP", "betty@msp.example");
+    let link = invite(&app, &betty, &msp, "bruce@wayne.example");
+    let base = format!("/accounts/{}/customers/watch", msp.id);
+    let too_many = vec![link.as_str(); 101]
+        .iter()
+        .enumerate()
+        .map(|(i, l)| format!("{l}{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let before = snapshot(&app);
+    for query in [
+        String::new(),
+        "watcher=page".to_string(),
+        "watcher=page&ids=".to_string(),
+        format!("watcher=page&ids={link},"),
+        format!("watcher=&ids={link}"),
+        format!("watcher=%3Cb%3E&ids={link}"),
+        format!("watcher=page&ids={link}%22%3E"),
+        format!("watcher=page&ids={}", "a".repeat(65)),
+        format!("watcher=page&ids={too_many}"),
+    ] {
+        let refused = client.get_with(&format!("{base}?{query}"), &[("HX-Request", "true")]);
+        assert_eq!(refused.status, 400, "{query}");
+        assert!(
+            refused
+                .body
+                .contains("These accounts cannot be refreshed. Reload the page to see them."),
+            "{query}: {}",
+            refused.body
+        );
+        assert!(!refused.body.contains("<b>"));
+    }
+    assert_eq!(snapshot(&app), before);
+    // The same link twice is watched once.
+    let twice = client.get_with(
+        &format!("{base}?watcher=page&ids={link},{link}"),
+        &[("HX-Request", "true")],
+    );
+    assert_eq!(twice.status, 204);
 }

@@ -22,13 +22,14 @@ fn another_partner_gets_404_everywhere_and_changes_nothing() {
     for tenant_id in [msp.id.as_str(), other.id.as_str()] {
         let base = format!("/accounts/{tenant_id}/customers");
         for link in [&connected_link, &pending_link] {
-            let gets = [
-                format!("{base}/{link}/row"),
-                format!("{base}/{link}/delete"),
-            ];
-            for path in gets {
-                assert_eq!(mallory.get(&path).status, 404, "GET {path}");
-                let htmx = mallory.get_with(&path, &[("HX-Request", "true")]);
+            let mut gets = vec![format!("{base}/{link}/delete")];
+            // On their own tenant the watch answers for their own links only (below).
+            if tenant_id == msp.id {
+                gets.push(format!("{base}/watch?watcher=page&ids={link}"));
+            }
+            for path in &gets {
+                assert_eq!(mallory.get(path).status, 404, "GET {path}");
+                let htmx = mallory.get_with(path, &[("HX-Request", "true")]);
                 assert_eq!(htmx.status, 404, "htmx GET {path}");
                 assert!(!htmx.body.contains("<html"));
             }
@@ -48,6 +49,25 @@ fn another_partner_gets_404_everywhere_and_changes_nothing() {
             assert_eq!(post(&mallory, &base, &add).status, 404);
             assert_eq!(mallory.get(&format!("/accounts/{tenant_id}")).status, 404);
         }
+    }
+    // Watching the first partner's links from their own page: the links are only "gone".
+    let own_watch = mallory.get_with(
+        &format!(
+            "/accounts/{}/customers/watch?watcher=page&ids={connected_link},{pending_link}",
+            other.id
+        ),
+        &[("HX-Request", "true")],
+    );
+    assert_eq!(own_watch.status, 200);
+    assert!(own_watch.body.contains(&format!(
+        "<tr id=\"link-{connected_link}\" hx-swap-oob=\"delete\">"
+    )));
+    for secret in ["wayne", "Wayne", "Pending", "Connected", "<td"] {
+        assert!(
+            !own_watch.body.contains(secret),
+            "{secret}: {}",
+            own_watch.body
+        );
     }
     assert_eq!(mallory.get(&format!("/accounts/{}", wayne.id)).status, 404);
     assert_eq!(snapshot(&app), before);

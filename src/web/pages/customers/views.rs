@@ -40,6 +40,14 @@ impl RowView {
     pub fn is_pending(&self) -> bool {
         self.status == LinkStatus::Pending
     }
+    /// A row the Add dialog inserted gets a watcher of its own while it is pending.
+    pub fn own_watcher(&self) -> Option<Watcher> {
+        self.is_pending().then(|| Watcher {
+            name: self.id.clone(),
+            ids: self.id.clone(),
+            oob: false,
+        })
+    }
     pub fn is_connected(&self) -> bool {
         self.status == LinkStatus::Connected
     }
@@ -90,6 +98,7 @@ pub struct Region {
     pub status_label: &'static str,
     pub q: String,
     pub rows: Vec<RowView>,
+    pub watcher: Option<Watcher>,
     pub next_link: Option<String>,
     pub first_link: Option<String>,
 }
@@ -144,6 +153,42 @@ pub struct NewPage {
 pub struct DialogFragment {
     pub partner: String,
     pub f: Form,
+}
+
+/// The hidden element that asks every 5 s whether pending rows changed ([`super::watch`]): one
+/// request for the page however many invitations are pending, where each row used to poll. `name`
+/// tells the page's own watcher ("page") from one the Add dialog appended (its link's id).
+pub struct Watcher {
+    pub name: Plain,
+    /// The watched links' ids, comma-separated.
+    pub ids: Plain,
+    /// Rendered as an out-of-band replacement of the watcher already on the page.
+    pub oob: bool,
+}
+
+impl Watcher {
+    /// None when nothing is pending: no watcher, no polling.
+    pub fn new<'a>(name: &str, pending: impl Iterator<Item = &'a str>, oob: bool) -> Option<Self> {
+        let ids = pending.collect::<Vec<_>>().join(",");
+        (!ids.is_empty()).then(|| Self {
+            name: Plain::new(name.to_string()),
+            ids: Plain::new(ids),
+            oob,
+        })
+    }
+}
+
+/// The answer to a watcher whose rows changed: those rows, out of band (the rest of the page and
+/// the user's focus stay as they are), deletions for links that are gone, and the watcher again
+/// with the ids still pending, or its removal.
+#[derive(Template)]
+#[template(path = "pages/customers/_watched.html")]
+pub struct Watched {
+    pub ctx: Ctx,
+    pub rows: Vec<RowView>,
+    pub gone: Vec<Plain>,
+    pub name: Plain,
+    pub watcher: Option<Watcher>,
 }
 
 /// An htmx answer to an action: rows inserted at the top, replaced or removed, and feedback.
