@@ -159,7 +159,13 @@ pub async fn list(
         href: list_url(&base, Some(*s), &q, None),
         current: status == Some(*s),
     }));
-    let mut region = Region {
+    let rows: Vec<RowView> = page.rows.into_iter().map(RowView::from).collect();
+    let pending = rows
+        .iter()
+        .filter(|r| r.is_pending())
+        .map(|r| r.id.as_str());
+    let watcher = Watcher::new("page", pending, false);
+    let region = Region {
         ctx,
         tabs,
         status: status.map(|s| s.as_str()).unwrap_or_default().to_string(),
@@ -170,19 +176,10 @@ pub async fn list(
             .map(|n| list_url(&base, status, &q, Some(n))),
         first_link: before.map(|_| list_url(&base, status, &q, None)),
         q,
-        rows: page.rows.into_iter().map(RowView::from).collect(),
-        watcher: None,
+        rows,
+        watcher,
         base,
     };
-    region.watcher = Watcher::new(
-        "page",
-        region
-            .rows
-            .iter()
-            .filter(|r| r.is_pending())
-            .map(|r| r.id.as_str()),
-        false,
-    );
     if wants_fragment(&req) {
         return fragment(&RegionFragment { v: region }, StatusCode::OK);
     }
@@ -200,7 +197,6 @@ pub async fn list(
     })
 }
 
-/// One row as it is now: Pending rows poll it until they change.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct WatchQuery {

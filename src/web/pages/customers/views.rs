@@ -117,13 +117,6 @@ pub struct RegionFragment {
     pub v: Region,
 }
 
-#[derive(Template)]
-#[template(path = "pages/customers/_row.html")]
-pub struct RowFragment {
-    pub ctx: Ctx,
-    pub r: RowView,
-}
-
 /// The Add form, on its own page or in a dialog.
 pub struct Form {
     pub tenant_id: String,
