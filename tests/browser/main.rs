@@ -207,20 +207,9 @@ async fn pages_fit_a_narrow_screen_and_show_form_errors() {
 #[tokio::test]
 async fn the_customer_table_labels_each_cell_with_its_column_on_a_narrow_screen() {
     use liaison::services::links::{self, Invite};
-    use liaison::services::tenants::{self, NewTenant};
     let app = TestApp::start();
     let betty = app.create_user("betty@msp.example", false);
-    let msp = tenants::create(
-        &mut app.conn(),
-        NewTenant {
-            name: "Betty's MSP",
-            is_partner: true,
-            parent_id: None,
-            owner_email: "betty@msp.example",
-        },
-        None,
-    )
-    .unwrap();
+    let msp = app.create_partner("Betty's MSP", "betty@msp.example");
     let levels = links::access_levels(&mut app.conn(), &msp.id).unwrap();
     let invite = Invite {
         email: "bruce@wayne.example",
@@ -298,20 +287,9 @@ async fn customer_row(client: &Client, email: &str) -> String {
 
 #[tokio::test]
 async fn a_partner_links_a_customer_who_accepts_then_logs_in_and_deletes_it() {
-    use liaison::services::tenants::{self, NewTenant};
     let app = TestApp::start();
     app.create_user("betty@msp.example", false);
-    let msp = tenants::create(
-        &mut app.conn(),
-        NewTenant {
-            name: "Betty's MSP",
-            is_partner: true,
-            parent_id: None,
-            owner_email: "betty@msp.example",
-        },
-        None,
-    )
-    .unwrap();
+    let msp = app.create_partner("Betty's MSP", "betty@msp.example");
     let driver = Driver::start();
     let (partner, _p1) = browser(&driver, 1280).await;
     let (customer, _p2) = browser(&driver, 360).await;

@@ -4,7 +4,6 @@
 //! partner is out on its next request.
 
 use crate::common::{Client, Options, TestApp, wait_until};
-use liaison::services::tenants::{self, NewTenant};
 use std::time::Duration;
 
 /// The first href on a page that starts with `prefix`.
@@ -51,17 +50,7 @@ fn a_partner_link_from_invitation_to_removal() {
         ..Options::default()
     });
     let (betty, _) = app.signed_in("betty@msp.example", false);
-    let msp = tenants::create(
-        &mut app.conn(),
-        NewTenant {
-            name: "Betty's MSP",
-            is_partner: true,
-            parent_id: None,
-            owner_email: "betty@msp.example",
-        },
-        None,
-    )
-    .unwrap();
+    let msp = app.create_partner("Betty's MSP", "betty@msp.example");
     let customers = format!("/accounts/{}/customers", msp.id);
     let empty = betty.get(&customers).body;
     assert!(

@@ -8,6 +8,7 @@ use liaison::db::{DatabaseUrl, Pool, PooledConnection, QueryCounter};
 use liaison::domain::password::Hasher;
 use liaison::domain::user::UserType;
 use liaison::server::{self, Running};
+use liaison::services::tenants::{self, NewTenant, Tenant};
 use liaison::services::users::{self, User};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -161,6 +162,17 @@ impl TestApp {
             is_staff: staff,
         };
         users::create(&mut conn, &Hasher::new(1), input, None).unwrap()
+    }
+
+    /// A partner tenant whose owner is the (existing) user `owner_email`.
+    pub fn create_partner(&self, name: &str, owner_email: &str) -> Tenant {
+        let input = NewTenant {
+            name,
+            is_partner: true,
+            parent_id: None,
+            owner_email,
+        };
+        tenants::create(&mut self.conn(), input, None).unwrap()
     }
 
     /// A client signed in as a new user.

@@ -42,11 +42,8 @@ impl RowView {
     }
     /// A row the Add dialog inserted gets a watcher of its own while it is pending.
     pub fn own_watcher(&self) -> Option<Watcher> {
-        self.is_pending().then(|| Watcher {
-            name: self.id.clone(),
-            ids: self.id.clone(),
-            oob: false,
-        })
+        let id = self.id.as_str();
+        Watcher::new(id, self.is_pending().then_some(id).into_iter(), false)
     }
     pub fn is_connected(&self) -> bool {
         self.status == LinkStatus::Connected
