@@ -1,12 +1,14 @@
 // Small enhancements on top of pages that work without JavaScript.
 "use strict";
 
-// A form with data-confirm asks before it is submitted (destructive actions). The capture phase
-// runs before htmx's own listener on the form, so a cancelled confirmation sends nothing.
+// A form, or the button that submits it, with data-confirm asks before it is submitted
+// (destructive actions). The capture phase runs before htmx's own listener on the form, so a
+// cancelled confirmation sends nothing.
 document.addEventListener(
   "submit",
   (event) => {
-    const message = event.target.dataset && event.target.dataset.confirm;
+    const asker = [event.submitter, event.target].find((e) => e && e.dataset && e.dataset.confirm);
+    const message = asker && asker.dataset.confirm;
     if (message && !window.confirm(message)) {
       event.preventDefault();
       event.stopImmediatePropagation();
