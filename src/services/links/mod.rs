@@ -5,12 +5,15 @@
 
 mod customer;
 mod level;
+mod list;
 mod partner;
 mod prefix;
 mod staff;
 
 pub use customer::*;
 pub use level::*;
+pub use list::Summary;
+use list::{Scope, list, summaries};
 pub use partner::*;
 pub use staff::*;
 
@@ -22,7 +25,6 @@ use crate::domain::permission::Permission;
 use crate::domain::role::BuiltinRole;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use std::collections::{HashMap, HashSet};
 
 pub const ORIGIN: &str = "partner_link";
 pub const PAGE_SIZE: i64 = 50;
@@ -64,16 +66,27 @@ pub struct Link {
 }
 
 impl Link {
-    /// The status a user sees: a connected link past its end date is Expired even before the
-    /// sweeper rewrote the row (authz already stopped honouring it).
+    /// The status a user sees ([`shown_status`]).
     pub fn status(&self) -> LinkStatus {
-        let at = now();
-        match LinkStatus::effective(&self.status, self.invitation_expires_at, at) {
-            LinkStatus::Connected if self.access_ends_at.is_some_and(|e| e <= at) => {
-                LinkStatus::Expired
-            }
-            status => status,
-        }
+        shown_status(
+            &self.status,
+            self.invitation_expires_at,
+            self.access_ends_at,
+        )
+    }
+}
+
+/// The status a user sees of a link stored as `status`: a connected link past its end date is
+/// Expired even before the sweeper rewrote the row (authz already stopped honouring it).
+fn shown_status(
+    status: &str,
+    invitation_expires_at: Option<NaiveDateTime>,
+    access_ends_at: Option<NaiveDateTime>,
+) -> LinkStatus {
+    let at = now();
+    match LinkStatus::effective(status, invitation_expires_at, at) {
+        LinkStatus::Connected if access_ends_at.is_some_and(|e| e <= at) => LinkStatus::Expired,
+        status => status,
     }
 }
 
@@ -108,10 +121,13 @@ pub struct LinkFilter {
     pub ids: Vec<String>,
 }
 
-pub struct LinkPage {
-    pub rows: Vec<LinkRow>,
+/// One page of a list, and the cursor (`before`) of the next when there is one.
+pub struct Page<R> {
+    pub rows: Vec<R>,
     pub next: Option<String>,
 }
+
+pub type LinkPage = Page<LinkRow>;
 
 /// An access level a partner can ask for: one of its built-in roles.
 #[derive(Debug, Clone)]
@@ -186,183 +202,6 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> ServiceResult<Option<Link>> {
         .select(Link::as_select())
         .first(conn)
         .optional()?)
-}
-
-/// Whose links a list shows.
-enum Scope<'a> {
-    /// One partner's links; its name is known to the caller.
-    Partner {
-        id: &'a str,
-        name: &'a str,
-    },
-    Everyone,
-}
-
-diesel::alias!(tenants as partner_tenant: PartnerTenant, tenants as customer_tenant: CustomerTenant);
-
-/// A link with its customer's name and number, as the list query loads it.
-type ListedRow = (Link, Option<String>, Option<String>);
-
-/// Links newest first, 50 a page. The customer's name and number come in the same query; the
-/// partner's and the access level's names, a handful for a page, are looked up once per page
-/// (joining them cost a fifth of the page's database time).
-fn list(
-    conn: &mut AnyConnection,
-    scope: Scope<'_>,
-    filter: &LinkFilter,
-) -> ServiceResult<LinkPage> {
-    let at = now();
-    let mut query = access_grants::table
-        .left_join(
-            customer_tenant.on(customer_tenant
-                .field(tenants::id)
-                .nullable()
-                .eq(access_grants::owner_tenant_id)),
-        )
-        .filter(access_grants::origin.eq(ORIGIN))
-        .select((
-            Link::as_select(),
-            customer_tenant.field(tenants::name).nullable(),
-            customer_tenant.field(tenants::account_number).nullable(),
-        ))
-        .into_boxed();
-    if let Scope::Partner { id, .. } = scope {
-        query = query.filter(access_grants::grantee_tenant_id.eq(id.to_string()));
-    }
-    query = match filter.status {
-        None => query.filter(access_grants::status.ne(LinkStatus::Removed.as_str())),
-        Some(LinkStatus::Pending) => query
-            .filter(access_grants::status.eq("pending"))
-            .filter(access_grants::invitation_expires_at.gt(at)),
-        Some(LinkStatus::Expired) => query.filter(
-            access_grants::status.eq("expired").or(access_grants::status
-                .eq("pending")
-                .and(access_grants::invitation_expires_at.le(at))),
-        ),
-        Some(other) => query.filter(access_grants::status.eq(other.as_str())),
-    };
-    if let Some(search) = &filter.search {
-        let key = search.to_lowercase();
-        let pattern = super::audit::like_prefix(&key);
-        let by_email_or_customer = access_grants::email_key
-            .like(pattern.clone())
-            .escape('\\')
-            .or(customer_tenant
-                .field(tenants::name_key)
-                .like(pattern.clone())
-                .escape('\\')
-                .assume_not_null());
-        query = match scope {
-            Scope::Partner { id, .. } => query
-                .filter(by_email_or_customer)
-                .filter(prefix::PrefixCandidates::new(id, &key)),
-            // Staff also find a link by the start of its partner's name.
-            Scope::Everyone => query.filter(
-                by_email_or_customer.or(access_grants::grantee_tenant_id.eq_any(
-                    partner_tenant
-                        .filter(
-                            partner_tenant
-                                .field(tenants::name_key)
-                                .like(pattern)
-                                .escape('\\'),
-                        )
-                        .select(partner_tenant.field(tenants::id)),
-                )),
-            ),
-        };
-    }
-    if let Some(before) = &filter.before {
-        query = query.filter(access_grants::id.lt(before.clone()));
-    }
-    if !filter.ids.is_empty() {
-        query = query.filter(access_grants::id.eq_any(filter.ids.clone()));
-    }
-    let limit = filter.limit.unwrap_or(PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
-    let mut rows: Vec<ListedRow> = query
-        .order(access_grants::id.desc())
-        .limit(limit + 1)
-        .load(conn)?;
-    let next = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.0.id.clone())
-    } else {
-        None
-    };
-    let names = Names::load(conn, &scope, &rows)?;
-    Ok(LinkPage {
-        rows: rows
-            .into_iter()
-            .map(|(link, customer, customer_account_number)| LinkRow {
-                partner: names.partner(&scope, &link.grantee_tenant_id),
-                access_level: names.role(&link.limiting_role_id),
-                link,
-                customer,
-                customer_account_number,
-            })
-            .collect(),
-        next,
-    })
-}
-
-/// An id and its name, as [`Names`] loads them.
-type IdName = (String, String);
-
-/// The partners' and access levels' names of one page of links.
-struct Names {
-    partners: HashMap<String, String>,
-    roles: HashMap<String, String>,
-}
-
-impl Names {
-    fn load(
-        conn: &mut AnyConnection,
-        scope: &Scope<'_>,
-        rows: &[ListedRow],
-    ) -> ServiceResult<Self> {
-        let (partners, roles): (Vec<IdName>, Vec<IdName>) = match scope {
-            // A partner's links are limited by its own roles: one cached query names them all.
-            Scope::Partner { id, .. } => (
-                Vec::new(),
-                roles::table
-                    .filter(roles::tenant_id.eq(*id))
-                    .select((roles::id, roles::name))
-                    .load(conn)?,
-            ),
-            Scope::Everyone => {
-                let partner_ids: HashSet<&str> = rows
-                    .iter()
-                    .map(|r| r.0.grantee_tenant_id.as_str())
-                    .collect();
-                let role_ids: HashSet<&str> =
-                    rows.iter().map(|r| r.0.limiting_role_id.as_str()).collect();
-                (
-                    tenants::table
-                        .filter(tenants::id.eq_any(partner_ids))
-                        .select((tenants::id, tenants::name))
-                        .load(conn)?,
-                    roles::table
-                        .filter(roles::id.eq_any(role_ids))
-                        .select((roles::id, roles::name))
-                        .load(conn)?,
-                )
-            }
-        };
-        Ok(Self {
-            partners: partners.into_iter().collect(),
-            roles: roles.into_iter().collect(),
-        })
-    }
-
-    fn partner(&self, scope: &Scope<'_>, id: &str) -> String {
-        match scope {
-            Scope::Partner { name, .. } => name.to_string(),
-            Scope::Everyone => self.partners.get(id).cloned().unwrap_or_default(),
-        }
-    }
-
-    fn role(&self, id: &str) -> String {
-        self.roles.get(id).cloned().unwrap_or_default()
-    }
 }
 
 /// One link as a row, with its names.

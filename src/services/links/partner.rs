@@ -1,8 +1,8 @@
 //! The partner's side: invite, list, resend, delete, and enter a connected customer tenant.
 
 use super::{
-    AccessLevel, LinkFilter, LinkPage, LinkRow, ORIGIN, Scope, access_levels, find, not_found,
-    role_allows, row, tenant_name,
+    AccessLevel, LinkFilter, LinkPage, LinkRow, ORIGIN, Page, Scope, Summary, access_levels, find,
+    not_found, role_allows, row, summaries, tenant_name,
 };
 use crate::authz::{self, Access};
 use crate::config::Settings;
@@ -44,9 +44,7 @@ pub fn list_for_partner(
     access: &Access,
     filter: &LinkFilter,
 ) -> ServiceResult<LinkPage> {
-    if !(access.tenant_is_partner && access.allows(Permission::CustomersView)) {
-        return Err(ServiceError::Forbidden);
-    }
+    may_list(access)?;
     super::list(
         conn,
         Scope::Partner {
@@ -55,6 +53,24 @@ pub fn list_for_partner(
         },
         filter,
     )
+}
+
+/// Whether an access [`partner_access`] gave lets its user see the partner's customers.
+fn may_list(access: &Access) -> ServiceResult<()> {
+    match access.tenant_is_partner && access.allows(Permission::CustomersView) {
+        true => Ok(()),
+        false => Err(ServiceError::Forbidden),
+    }
+}
+
+/// [`list_for_partner`] as [`Summary`]s: what Account Management's table shows.
+pub fn summaries_for_partner(
+    conn: &mut AnyConnection,
+    access: &Access,
+    filter: &LinkFilter,
+) -> ServiceResult<Page<Summary>> {
+    may_list(access)?;
+    summaries(conn, &access.tenant_id, filter)
 }
 
 /// One of the partner's links; another partner's link is NotFound, like a missing one.

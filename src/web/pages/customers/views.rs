@@ -4,7 +4,7 @@
 
 use crate::domain::link::LinkStatus;
 use crate::domain::when;
-use crate::services::links::{AccessLevel, LinkRow};
+use crate::services::links::{AccessLevel, LinkRow, Summary};
 use crate::web::layout::Layout;
 use crate::web::pages::FormErrors;
 use crate::web::plain::Plain;
@@ -61,21 +61,26 @@ impl RowView {
     }
 }
 
-impl From<LinkRow> for RowView {
-    fn from(row: LinkRow) -> Self {
-        let status = row.status();
+impl From<Summary> for RowView {
+    fn from(row: Summary) -> Self {
         Self {
-            id: Plain::new(row.link.id),
-            email: row.link.email,
+            id: Plain::new(row.id),
+            email: row.email,
             customer: row.customer,
             account_number: row.customer_account_number,
-            status,
+            status: row.status,
             access_level: row.access_level,
-            invited: when(&row.link.invited_at),
-            connected: row.link.connected_at.as_ref().map(when),
-            ends: row.link.access_ends_at.as_ref().map(when),
-            level_change_pending: row.link.requested_role_id.is_some(),
+            invited: when(&row.invited_at),
+            connected: row.connected_at.as_ref().map(when),
+            ends: row.access_ends_at.as_ref().map(when),
+            level_change_pending: row.level_change_pending,
         }
+    }
+}
+
+impl From<LinkRow> for RowView {
+    fn from(row: LinkRow) -> Self {
+        Summary::from(row).into()
     }
 }
 
