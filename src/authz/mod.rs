@@ -295,6 +295,19 @@ fn add(paths: &mut Vec<Path>, via: Via, permission: &str) {
 /// Everything `user_id` may do on `tenant_id`, with the paths. Three queries whatever the depth
 /// of the tree or the number of grants.
 pub fn access(conn: &mut AnyConnection, user_id: &str, tenant_id: &str) -> ServiceResult<Access> {
+    let mut access = own_access(conn, user_id, tenant_id)?;
+    add_grants(conn, user_id, &mut access)?;
+    Ok(access)
+}
+
+/// What `user_id` may do on `tenant_id` through their own roles (rule 1), as [`Access::own`]
+/// tells from [`access`], without reading the grants: two queries, for the checks that never
+/// honour a grant (a partner's customers, its tokens and roles).
+pub fn own_access(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    tenant_id: &str,
+) -> ServiceResult<Access> {
     let tenant: Option<(String, bool)> = tenants::table
         .find(tenant_id)
         .select((tenants::name, tenants::is_partner))
@@ -334,12 +347,22 @@ pub fn access(conn: &mut AnyConnection, user_id: &str, tenant_id: &str) -> Servi
         };
         add(&mut paths, via, &row.permission);
     }
+    Ok(Access {
+        tenant_id: tenant_id.to_string(),
+        tenant_name,
+        tenant_is_partner,
+        paths,
+    })
+}
+
+/// Adds rule 2 to an [`own_access`]: the user's paths through grants owned by the tenant.
+fn add_grants(conn: &mut AnyConnection, user_id: &str, access: &mut Access) -> ServiceResult<()> {
     // A grant whose access period is over gives nothing, even before the sweeper marks it.
     let grants: Vec<GrantRow> = load_sql_with(
         conn,
         &grants_sql(),
         &[
-            SqlParam::Text(tenant_id),
+            SqlParam::Text(&access.tenant_id),
             SqlParam::Timestamp(crate::services::now()),
             SqlParam::Text(user_id),
         ],
@@ -353,14 +376,9 @@ pub fn access(conn: &mut AnyConnection, user_id: &str, tenant_id: &str) -> Servi
             grantee: row.grantee_name,
             limiting_role: row.limiting_role_name,
         };
-        add(&mut paths, via, &row.permission);
+        add(&mut access.paths, via, &row.permission);
     }
-    Ok(Access {
-        tenant_id: tenant_id.to_string(),
-        tenant_name,
-        tenant_is_partner,
-        paths,
-    })
+    Ok(())
 }
 
 /// The access of `user_id` on `tenant_id` when it allows `permission`; NotFound or Forbidden

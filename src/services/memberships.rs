@@ -152,7 +152,7 @@ fn may_revoke(
     held: &mut HashMap<String, authz::Access>,
 ) -> ServiceResult<bool> {
     if !held.contains_key(&path.defined_id) {
-        let access = authz::access(conn, &viewer.id, &path.defined_id)?.own();
+        let access = authz::own_access(conn, &viewer.id, &path.defined_id)?;
         held.insert(path.defined_id.clone(), access);
     }
     let needed = permissions_of(conn, &path.role_id)?;

@@ -128,6 +128,12 @@ fn roles_flow_down_the_tree_and_grants_are_capped() {
         ]
     );
     assert!(through.only_grant().is_some());
+    assert!(
+        authz::own_access(&mut conn, &betty.id, &wayne.id)
+            .unwrap()
+            .is_empty(),
+        "Betty holds nothing of her own in Wayne Enterprises"
+    );
     // Grants never flow down to the customer's sub-accounts nor chain further.
     assert!(
         authz::access(&mut conn, &betty.id, &parent)
@@ -366,6 +372,13 @@ fn the_function_matches_a_naive_model_on_random_worlds() {
                 for p in access.permissions() {
                     assert!(!access.explain(p).is_empty(), "seed {seed}: {p} has a path");
                 }
+                // The checks that never honour a grant skip the grants query: same answer.
+                let own = authz::own_access(&mut conn, &id("u", u), &id("t", t)).unwrap();
+                assert_eq!(
+                    own.paths,
+                    access.own().paths,
+                    "seed {seed}: own access of user {u} on tenant {t}"
+                );
             }
         }
     }

@@ -234,7 +234,7 @@ pub(crate) fn parse_permissions(raw: &str) -> BTreeSet<Permission> {
 
 /// True when the user's own roles give them any permission on the tenant: they belong to it.
 fn belongs_to(conn: &mut AnyConnection, user: &User, tenant_id: &str) -> ServiceResult<bool> {
-    Ok(!authz::access(conn, &user.id, tenant_id)?.own().is_empty())
+    Ok(!authz::own_access(conn, &user.id, tenant_id)?.is_empty())
 }
 
 /// Everything `user` may do on `datasource` (see the module documentation).

@@ -29,7 +29,7 @@ pub fn partner_access(
     permission: Permission,
 ) -> ServiceResult<Access> {
     // A partner's own members act here; a grant into a partner does not carry its customers.
-    let own = authz::access(conn, &user.id, partner_id)?.own();
+    let own = authz::own_access(conn, &user.id, partner_id)?;
     own.require(permission)?;
     if !own.tenant_is_partner {
         return Err(ServiceError::Forbidden);
