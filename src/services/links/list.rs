@@ -46,7 +46,8 @@ type CustomerJoin = diesel::dsl::Eq<
     access_grants::owner_tenant_id,
 >;
 
-/// The one place that says which links a list shows (see [`LinkFilter`]).
+/// The one place that says which links a list shows (see [`LinkFilter`]): newest first, one more
+/// than the page holds (so [`paged`] knows whether there is a next page).
 fn filtered<'a>(scope: &Scope<'_>, filter: &LinkFilter) -> Filtered<'a> {
     let at = now();
     let mut query = access_grants::table
@@ -113,6 +114,8 @@ fn filtered<'a>(scope: &Scope<'_>, filter: &LinkFilter) -> Filtered<'a> {
         query = query.filter(access_grants::id.eq_any(filter.ids.clone()));
     }
     query
+        .order(access_grants::id.desc())
+        .limit(limit(filter) + 1)
 }
 
 /// The rows of a page and the cursor of the next (the last row's id), from a query that read
@@ -149,8 +152,6 @@ pub(super) fn list(
             customer_tenant.field(tenants::name).nullable(),
             customer_tenant.field(tenants::account_number).nullable(),
         ))
-        .order(access_grants::id.desc())
-        .limit(limit + 1)
         .load(conn)?;
     let page = paged(rows, limit, |r| &r.0.id);
     let names = Names::load(conn, &scope, &page.rows)?;
@@ -246,13 +247,9 @@ pub(super) fn summaries(
             customer_tenant.field(tenants::name).nullable(),
             customer_tenant.field(tenants::account_number).nullable(),
         ))
-        .order(access_grants::id.desc())
-        .limit(limit + 1)
         .load(conn)?;
     let page = paged(rows, limit, |r| &r.0.id);
-    let levels: HashMap<String, String> = Names::partner_roles(conn, partner_id)?
-        .into_iter()
-        .collect();
+    let names = Names::load(conn, &scope, &[])?;
     Ok(Page {
         rows: page
             .rows
@@ -263,10 +260,7 @@ pub(super) fn summaries(
                     link.invitation_expires_at,
                     link.access_ends_at,
                 ),
-                access_level: levels
-                    .get(&link.limiting_role_id)
-                    .cloned()
-                    .unwrap_or_default(),
+                access_level: names.role(&link.limiting_role_id),
                 id: link.id,
                 email: link.email,
                 customer,
@@ -291,13 +285,22 @@ struct Names {
 }
 
 impl Names {
+    /// `rows` name the partners and access levels to look up for staff's list; a partner's
+    /// lists (whatever their rows) take the partner's roles.
     fn load(
         conn: &mut AnyConnection,
         scope: &Scope<'_>,
         rows: &[ListedRow],
     ) -> ServiceResult<Self> {
         let (partners, roles): (Vec<IdName>, Vec<IdName>) = match scope {
-            Scope::Partner { id, .. } => (Vec::new(), Self::partner_roles(conn, id)?),
+            // A partner's links are limited by its own roles: one cached query names them all.
+            Scope::Partner { id, .. } => (
+                Vec::new(),
+                roles::table
+                    .filter(roles::tenant_id.eq(*id))
+                    .select((roles::id, roles::name))
+                    .load(conn)?,
+            ),
             Scope::Everyone => {
                 let partner_ids: HashSet<&str> = rows
                     .iter()
@@ -321,14 +324,6 @@ impl Names {
             partners: partners.into_iter().collect(),
             roles: roles.into_iter().collect(),
         })
-    }
-
-    /// A partner's links are limited by its own roles: one cached query names them all.
-    fn partner_roles(conn: &mut AnyConnection, partner_id: &str) -> QueryResult<Vec<IdName>> {
-        roles::table
-            .filter(roles::tenant_id.eq(partner_id))
-            .select((roles::id, roles::name))
-            .load(conn)
     }
 
     fn partner(&self, scope: &Scope<'_>, id: &str) -> String {
