@@ -79,10 +79,15 @@ pub(super) struct InstallCounter(pub(super) QueryCounter);
 
 impl CustomizeConnection<AnyConnection, r2d2::Error> for InstallCounter {
     fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
-        conn.set_instrumentation(CountQueries {
-            count: self.0.0.clone(),
-            started: None,
-        });
+        install(conn, &self.0);
         Ok(())
     }
+}
+
+/// Makes `conn` count its statements in `queries` and log the slow ones.
+pub(super) fn install(conn: &mut AnyConnection, queries: &QueryCounter) {
+    conn.set_instrumentation(CountQueries {
+        count: queries.0.clone(),
+        started: None,
+    });
 }

@@ -5,18 +5,20 @@ mod hand_written;
 mod instrument;
 pub mod schema;
 mod time;
+mod writer;
 
 pub use hand_written::{SqlParam, execute_sql, load_sql, load_sql_with};
 use instrument::InstallCounter;
 pub use instrument::{QueryCounter, queries_on_this_thread};
 pub use time::{DbTime, DbTimeOpt};
+use writer::{Writer, in_write_turn};
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, ManageConnection};
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-use std::cell::Cell;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -93,15 +95,16 @@ impl fmt::Debug for DatabaseUrl {
 }
 
 /// An r2d2 manager that picks the backend from the URL (MultiConnection's own `establish`
-/// would try each backend in turn) and applies the SQLite pragmas on every new connection.
-#[derive(Debug, Clone)]
+/// would try each backend in turn) and applies the SQLite pragmas on every new connection. It
+/// keeps the SQLite database's [`Writer`] alive as long as the pool.
 pub struct Manager {
     url: DatabaseUrl,
+    _writer: Option<Arc<Writer>>,
 }
 
-impl Manager {
-    pub fn new(url: DatabaseUrl) -> Self {
-        Self { url }
+impl fmt::Debug for Manager {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Manager").field("url", &self.url).finish()
     }
 }
 
@@ -120,8 +123,8 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// The WAL length (in pages) above which the background checkpoint also starts the WAL over.
 const RESTART_WAL_PAGES: i64 = 2_000;
 
-/// How long a restarting checkpoint waits for readers to leave the WAL while it holds the write
-/// gate (writers queue meanwhile); a reader that takes longer makes it try again in the next round.
+/// How long a restarting checkpoint waits for readers to leave the WAL while it has the turn to
+/// write (writers queue meanwhile); a reader that takes longer makes it try again next round.
 const RESTART_WAIT_MS: u32 = 100;
 
 /// Starts the thread that checkpoints the SQLite WAL. Runs as long as the process.
@@ -132,7 +135,7 @@ const RESTART_WAIT_MS: u32 = 100;
 /// steady load never happens. The WAL then passed [`AUTOCHECKPOINT_PAGES`] and every commit ran
 /// a checkpoint of its own, with an fsync, before the next writer could go (a tenth of an
 /// accepted invitation's time). So when the WAL has grown past [`RESTART_WAL_PAGES`], a RESTART
-/// checkpoint holds the write gate, waits the few milliseconds until the readers have left the
+/// checkpoint takes the turn to write (see [`writer`]), waits the few milliseconds until the readers have left the
 /// WAL, and lets the next writer start it over.
 pub fn spawn_checkpointer(pool: Pool) -> std::io::Result<()> {
     std::thread::Builder::new()
@@ -165,16 +168,18 @@ fn checkpoint(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
     let AnyConnection::Sqlite(c) = conn else {
         return Ok(());
     };
-    let passive: Checkpointed = diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result(c)?;
+    let passive: Checkpointed =
+        diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result(c)?;
     if passive.log <= RESTART_WAL_PAGES {
         return Ok(());
     }
-    let _gate = WriteGate::enter();
-    let restarted = c.batch_execute(&format!(
-        "PRAGMA busy_timeout = {RESTART_WAIT_MS}; PRAGMA wal_checkpoint(RESTART);"
-    ));
-    let restored = c.batch_execute(&format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS};"));
-    restarted.and(restored)
+    in_write_turn(conn, |c| {
+        let restarted = c.batch_execute(&format!(
+            "PRAGMA busy_timeout = {RESTART_WAIT_MS}; PRAGMA wal_checkpoint(RESTART);"
+        ));
+        let restored = c.batch_execute(&format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS};"));
+        restarted.and(restored)
+    })?
 }
 
 /// How long a SQLite connection waits for a lock another connection holds.
@@ -300,17 +305,24 @@ pub fn counted_pool(
     {
         std::fs::create_dir_all(dir)?;
     }
-    if url.is_sqlite() {
-        // Switch the file to WAL once, before many connections open at the same moment.
-        establish(url)?;
-    }
+    let writer = if url.is_sqlite() {
+        // Switches the file to WAL once, before many connections open at the same moment.
+        let mut first = establish(url)?;
+        Writer::register(&mut first, url, &queries)?
+    } else {
+        None
+    };
+    let manager = Manager {
+        url: url.clone(),
+        _writer: writer,
+    };
     let pool = r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(max_size.min(2)))
         .connection_timeout(Duration::from_secs(10))
         .test_on_check_out(false)
         .connection_customizer(Box::new(InstallCounter(queries)))
-        .build(Manager::new(url.clone()))?;
+        .build(manager)?;
     Ok(pool)
 }
 
@@ -355,7 +367,8 @@ where
     outermost_sqlite("BEGIN", conn, work)
 }
 
-/// Runs `work` in a transaction meant to write. On SQLite it starts with `BEGIN IMMEDIATE`, which
+/// Runs `work` in a transaction meant to write. On SQLite it runs in this process's turn to write,
+/// on the database's write connection (see [`writer`]), and starts with `BEGIN IMMEDIATE`, which
 /// takes the write lock up front: a deferred transaction that reads first and writes later cannot
 /// wait for a concurrent writer and fails with "database is locked", while an immediate one waits
 /// (busy_timeout). Nested calls become savepoints; on PostgreSQL it is a plain transaction.
@@ -367,8 +380,7 @@ where
     if !is_outermost_sqlite(conn)? {
         return conn.transaction(work);
     }
-    let _gate = WriteGate::enter();
-    outermost_sqlite("BEGIN IMMEDIATE", conn, work)
+    in_write_turn(conn, |c| outermost_sqlite("BEGIN IMMEDIATE", c, work))?
 }
 
 /// Whether `conn` is SQLite and not inside a transaction yet.
@@ -405,40 +417,6 @@ where
         Err(e) => {
             AnsiTransactionManager::rollback_transaction(sqlite(conn))?;
             Err(e)
-        }
-    }
-}
-
-/// Write transactions of this process take turns here before asking SQLite for its write lock.
-/// SQLite lets one writer in at a time and makes the others poll with growing sleeps (1, 2, 5,
-/// 10 ms …), which under load left accepted invitations waiting half a second; queueing on a
-/// mutex hands the lock over at once. Other processes on the same file still wait through
-/// busy_timeout. Re-entrant per thread, so work that nests a second connection's transaction
-/// cannot deadlock on it.
-struct WriteGate(Option<std::sync::MutexGuard<'static, ()>>);
-
-static WRITE_GATE: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-thread_local! {
-    static HOLDS_WRITE_GATE: Cell<bool> = const { Cell::new(false) };
-}
-
-impl WriteGate {
-    fn enter() -> Self {
-        if HOLDS_WRITE_GATE.with(Cell::get) {
-            return Self(None);
-        }
-        // A panic inside a transaction leaves nothing behind that the next writer must fix.
-        let guard = WRITE_GATE.lock().unwrap_or_else(|e| e.into_inner());
-        HOLDS_WRITE_GATE.with(|h| h.set(true));
-        Self(Some(guard))
-    }
-}
-
-impl Drop for WriteGate {
-    fn drop(&mut self) {
-        if self.0.is_some() {
-            HOLDS_WRITE_GATE.with(|h| h.set(false));
         }
     }
 }
