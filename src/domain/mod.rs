@@ -27,16 +27,29 @@ impl FieldError {
 
 /// A timestamp as pages and emails show it.
 pub fn when(t: &chrono::NaiveDateTime) -> String {
-    use chrono::{Datelike, Timelike};
-    // By hand: `format` parses its pattern on every call, and lists show many of these.
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute()
-    )
+    When(*t).to_string()
+}
+
+/// A timestamp as pages and emails show it, written where it is shown: a list of 50 rows
+/// rendered three of these a row through strings of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct When(pub chrono::NaiveDateTime);
+
+impl std::fmt::Display for When {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use chrono::{Datelike, Timelike};
+        let t = &self.0;
+        // By hand: `format` parses its pattern on every call.
+        write!(
+            f,
+            "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute()
+        )
+    }
 }
 
 /// Trims a free-text name and checks it: required, at most `max` characters, no control

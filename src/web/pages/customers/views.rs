@@ -2,8 +2,8 @@
 //! Add form (a page, or a dialog with htmx), the delete confirmation, and the htmx answers to
 //! actions (a row inserted, replaced or removed, with feedback).
 
+use crate::domain::When;
 use crate::domain::link::LinkStatus;
-use crate::domain::when;
 use crate::services::links::{AccessLevel, LinkRow, Summary};
 use crate::web::layout::Layout;
 use crate::web::pages::FormErrors;
@@ -28,10 +28,10 @@ pub struct RowView {
     pub account_number: Option<String>,
     pub status: LinkStatus,
     pub access_level: String,
-    pub invited: String,
-    pub connected: Option<String>,
+    pub invited: When,
+    pub connected: Option<When>,
     /// When the access period ends (or ended); None: no end date.
-    pub ends: Option<String>,
+    pub ends: Option<When>,
     /// A change of access level waits for the customer.
     pub level_change_pending: bool,
 }
@@ -52,6 +52,11 @@ impl RowView {
     pub fn can_delete(&self) -> bool {
         self.status != LinkStatus::Removed
     }
+    /// How a row's buttons name it to screen readers: the customer's account once connected
+    /// (account names are unique), else the invited address.
+    pub fn label(&self) -> &str {
+        self.customer.as_deref().unwrap_or(&self.email)
+    }
     /// How the customer is named in confirmations: the tenant when connected, and the email.
     pub fn named(&self) -> String {
         match &self.customer {
@@ -70,9 +75,9 @@ impl From<Summary> for RowView {
             account_number: row.customer_account_number,
             status: row.status,
             access_level: row.access_level,
-            invited: when(&row.invited_at),
-            connected: row.connected_at.as_ref().map(when),
-            ends: row.access_ends_at.as_ref().map(when),
+            invited: When(row.invited_at),
+            connected: row.connected_at.map(When),
+            ends: row.access_ends_at.map(When),
             level_change_pending: row.level_change_pending,
         }
     }
