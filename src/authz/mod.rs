@@ -195,8 +195,9 @@ struct MembershipRow {
     permission: String,
 }
 
+/// Every check reads these (on the backend's own connection: see [`crate::db::direct`]).
 fn memberships_of(conn: &mut AnyConnection, user_id: &str) -> QueryResult<Vec<MembershipRow>> {
-    memberships::table
+    crate::direct!(conn, |c| memberships::table
         .inner_join(roles::table.on(roles::id.eq(memberships::role_id)))
         .inner_join(tenants::table.on(tenants::id.eq(memberships::tenant_id)))
         .inner_join(role_permissions::table.on(role_permissions::role_id.eq(memberships::role_id)))
@@ -210,7 +211,7 @@ fn memberships_of(conn: &mut AnyConnection, user_id: &str) -> QueryResult<Vec<Me
             tenants::name,
             role_permissions::permission,
         ))
-        .load(conn)
+        .load(c))
 }
 
 /// Whether a role defined `depth` levels above a tenant applies to it (the rule [`SCOPE`]
@@ -308,11 +309,11 @@ pub fn own_access(
     user_id: &str,
     tenant_id: &str,
 ) -> ServiceResult<Access> {
-    let tenant: Option<(String, bool)> = tenants::table
+    let tenant: Option<(String, bool)> = crate::direct!(conn, |c| tenants::table
         .find(tenant_id)
         .select((tenants::name, tenants::is_partner))
-        .first(conn)
-        .optional()?;
+        .first(c)
+        .optional())?;
     let Some((tenant_name, tenant_is_partner)) = tenant else {
         return Ok(Access {
             tenant_id: tenant_id.to_string(),

@@ -1,6 +1,7 @@
 //! Database access: one connection type over SQLite and PostgreSQL, chosen at run time from the
 //! URL, an r2d2 pool that prepares every connection, and the embedded migrations of both backends.
 
+pub mod direct;
 mod hand_written;
 mod instrument;
 pub mod schema;

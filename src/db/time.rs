@@ -8,6 +8,7 @@
 
 use super::MultiBackend;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, Queryable};
 use diesel::pg::Pg;
 use diesel::sql_types::{Nullable, Timestamp};
@@ -81,12 +82,15 @@ impl FromSql<Timestamp, MultiBackend> for DbTime {
     }
 }
 
-impl FromSql<Nullable<Timestamp>, MultiBackend> for DbTimeOpt {
-    fn from_sql(value: super::MultiRawValue<'_>) -> deserialize::Result<Self> {
-        <DbTime as FromSql<Timestamp, MultiBackend>>::from_sql(value).map(|t| Self(Some(t.0)))
+impl<DB: Backend> FromSql<Nullable<Timestamp>, DB> for DbTimeOpt
+where
+    DbTime: FromSql<Timestamp, DB>,
+{
+    fn from_sql(value: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        <DbTime as FromSql<Timestamp, DB>>::from_sql(value).map(|t| Self(Some(t.0)))
     }
 
-    fn from_nullable_sql(value: Option<super::MultiRawValue<'_>>) -> deserialize::Result<Self> {
+    fn from_nullable_sql(value: Option<DB::RawValue<'_>>) -> deserialize::Result<Self> {
         match value {
             Some(v) => Self::from_sql(v),
             None => Ok(Self(None)),
@@ -95,7 +99,10 @@ impl FromSql<Nullable<Timestamp>, MultiBackend> for DbTimeOpt {
 }
 
 // Single columns load themselves (diesel implements this for its own types one by one).
-impl Queryable<Timestamp, MultiBackend> for DbTime {
+impl<DB: Backend> Queryable<Timestamp, DB> for DbTime
+where
+    DbTime: FromSql<Timestamp, DB>,
+{
     type Row = Self;
 
     fn build(row: Self) -> deserialize::Result<Self> {
@@ -103,7 +110,10 @@ impl Queryable<Timestamp, MultiBackend> for DbTime {
     }
 }
 
-impl Queryable<Nullable<Timestamp>, MultiBackend> for DbTimeOpt {
+impl<DB: Backend> Queryable<Nullable<Timestamp>, DB> for DbTimeOpt
+where
+    DbTimeOpt: FromSql<Nullable<Timestamp>, DB>,
+{
     type Row = Self;
 
     fn build(row: Self) -> deserialize::Result<Self> {

@@ -125,12 +125,14 @@ pub fn create(
     })
 }
 
+/// The signed-in user of every page (on the backend's own connection: see [`crate::db::direct`]).
 pub fn find(conn: &mut AnyConnection, id: &str) -> ServiceResult<Option<User>> {
-    Ok(users::table
+    let user = crate::direct!(conn, |c| users::table
         .find(id)
         .select(User::as_select())
-        .first(conn)
-        .optional()?)
+        .first(c)
+        .optional())?;
+    Ok(user)
 }
 
 pub fn find_by_email(conn: &mut AnyConnection, email_key: &str) -> ServiceResult<Option<User>> {

@@ -28,7 +28,7 @@ diesel::alias!(tenants as partner_tenant: PartnerTenant, tenants as customer_ten
 
 /// The links a filter lets through, joined to their customer tenant, still to be given the
 /// columns to read: each list selects its own.
-type Filtered<'a> = diesel::dsl::IntoBoxed<
+type Filtered<'a, DB> = diesel::dsl::IntoBoxed<
     'a,
     diesel::dsl::Select<
         diesel::dsl::Filter<
@@ -37,7 +37,7 @@ type Filtered<'a> = diesel::dsl::IntoBoxed<
         >,
         access_grants::id,
     >,
-    MultiBackend,
+    DB,
 >;
 
 /// How a link finds its customer tenant.
@@ -46,9 +46,21 @@ type CustomerJoin = diesel::dsl::Eq<
     access_grants::owner_tenant_id,
 >;
 
-/// The one place that says which links a list shows (see [`LinkFilter`]): newest first, one more
-/// than the page holds (so [`paged`] knows whether there is a next page).
-fn filtered<'a>(scope: &Scope<'_>, filter: &LinkFilter) -> Filtered<'a> {
+/// The backends a list's filter is built for: the two-backend connection's (the full lists) and
+/// each backend's own (Account Management's table, run on the connection inside: see
+/// [`crate::db::direct`]). The filter is one text, compiled for each.
+trait ListBackend {
+    type Filtered<'a>;
+    /// The one place that says which links a list shows (see [`LinkFilter`]): newest first, one
+    /// more than the page holds (so [`paged`] knows whether there is a next page).
+    fn filtered<'a>(scope: &Scope<'_>, filter: &LinkFilter) -> Self::Filtered<'a>;
+}
+
+macro_rules! list_backend {
+    ($($db:ty),*) => {$(
+        impl ListBackend for $db {
+            type Filtered<'a> = Filtered<'a, $db>;
+            fn filtered<'a>(scope: &Scope<'_>, filter: &LinkFilter) -> Filtered<'a, $db> {
     let at = now();
     let mut query = access_grants::table
         .left_join(
@@ -116,6 +128,24 @@ fn filtered<'a>(scope: &Scope<'_>, filter: &LinkFilter) -> Filtered<'a> {
     query
         .order(access_grants::id.desc())
         .limit(limit(filter) + 1)
+            }
+        }
+    )*};
+}
+
+list_backend!(MultiBackend, diesel::sqlite::Sqlite, diesel::pg::Pg);
+
+/// [`ListBackend::filtered`] for the backend of connection `_c`.
+fn filtered_on<'a, C>(
+    _c: &C,
+    scope: &Scope<'_>,
+    filter: &LinkFilter,
+) -> <C::Backend as ListBackend>::Filtered<'a>
+where
+    C: diesel::Connection,
+    C::Backend: ListBackend,
+{
+    <C::Backend as ListBackend>::filtered(scope, filter)
 }
 
 /// The rows of a page and the cursor of the next (the last row's id), from a query that read
@@ -146,7 +176,7 @@ pub(super) fn list(
     filter: &LinkFilter,
 ) -> ServiceResult<Page<LinkRow>> {
     let limit = limit(filter);
-    let rows: Vec<ListedRow> = filtered(&scope, filter)
+    let rows: Vec<ListedRow> = MultiBackend::filtered(&scope, filter)
         .select((
             Link::as_select(),
             customer_tenant.field(tenants::name).nullable(),
@@ -241,13 +271,14 @@ pub(super) fn summaries(
         id: partner_id,
         name: "",
     };
-    let rows: Vec<SummaryRow> = filtered(&scope, filter)
+    // The page's heaviest query, on the connection inside (see [`crate::db::direct`]).
+    let rows: Vec<SummaryRow> = crate::direct!(conn, |c| filtered_on(c, &scope, filter)
         .select((
             SummaryColumns::as_select(),
             customer_tenant.field(tenants::name).nullable(),
             customer_tenant.field(tenants::account_number).nullable(),
         ))
-        .load(conn)?;
+        .load(c))?;
     let page = paged(rows, limit, |r| &r.0.id);
     let names = Names::load(conn, &scope, &[])?;
     Ok(Page {
@@ -296,10 +327,10 @@ impl Names {
             // A partner's links are limited by its own roles: one cached query names them all.
             Scope::Partner { id, .. } => (
                 Vec::new(),
-                roles::table
+                crate::direct!(conn, |c| roles::table
                     .filter(roles::tenant_id.eq(*id))
                     .select((roles::id, roles::name))
-                    .load(conn)?,
+                    .load(c))?,
             ),
             Scope::Everyone => {
                 let partner_ids: HashSet<&str> = rows
