@@ -6,7 +6,7 @@ use super::{
     Link, LinkFilter, LinkRow, MAX_PAGE_SIZE, ORIGIN, PAGE_SIZE, Page, prefix, shown_status,
 };
 use crate::db::schema::{access_grants, roles, tenants};
-use crate::db::{AnyConnection, DbTime, DbTimeOpt, MultiBackend};
+use crate::db::{AnyConnection, DbTime, DbTimeOpt};
 use crate::domain::link::LinkStatus;
 use crate::services::{ServiceResult, now};
 use chrono::NaiveDateTime;
@@ -46,9 +46,8 @@ type CustomerJoin = diesel::dsl::Eq<
     access_grants::owner_tenant_id,
 >;
 
-/// The backends a list's filter is built for: the two-backend connection's (the full lists) and
-/// each backend's own (Account Management's table, run on the connection inside: see
-/// [`crate::db::direct`]). The filter is one text, compiled for each.
+/// The backends a list's filter is built for. Lists run on the connection inside the two-backend
+/// one (see [`crate::db::direct`]), so the filter is one text compiled for each backend.
 trait ListBackend {
     type Filtered<'a>;
     /// The one place that says which links a list shows (see [`LinkFilter`]): newest first, one
@@ -61,79 +60,79 @@ macro_rules! list_backend {
         impl ListBackend for $db {
             type Filtered<'a> = Filtered<'a, $db>;
             fn filtered<'a>(scope: &Scope<'_>, filter: &LinkFilter) -> Filtered<'a, $db> {
-    let at = now();
-    let mut query = access_grants::table
-        .left_join(
-            customer_tenant.on(customer_tenant
-                .field(tenants::id)
-                .nullable()
-                .eq(access_grants::owner_tenant_id)),
-        )
-        .filter(access_grants::origin.eq(ORIGIN))
-        .select(access_grants::id)
-        .into_boxed();
-    if let Scope::Partner { id, .. } = *scope {
-        query = query.filter(access_grants::grantee_tenant_id.eq(id.to_string()));
-    }
-    query = match filter.status {
-        None => query.filter(access_grants::status.ne(LinkStatus::Removed.as_str())),
-        Some(LinkStatus::Pending) => query
-            .filter(access_grants::status.eq("pending"))
-            .filter(access_grants::invitation_expires_at.gt(at)),
-        Some(LinkStatus::Expired) => query.filter(
-            access_grants::status.eq("expired").or(access_grants::status
-                .eq("pending")
-                .and(access_grants::invitation_expires_at.le(at))),
-        ),
-        Some(other) => query.filter(access_grants::status.eq(other.as_str())),
-    };
-    if let Some(search) = &filter.search {
-        let key = search.to_lowercase();
-        query = match *scope {
-            // The candidates are exactly the matches (prefix.rs): a LIKE on top of them cost a
-            // third of the search page's database time and filtered nothing out.
-            Scope::Partner { id, .. } => query.filter(prefix::PrefixCandidates::new(id, &key)),
-            // Staff also find a link by the start of its partner's name.
-            Scope::Everyone => {
-                let pattern = crate::services::audit::like_prefix(&key);
-                query.filter(
-                    access_grants::email_key
-                        .like(pattern.clone())
-                        .escape('\\')
-                        .or(customer_tenant
-                            .field(tenants::name_key)
-                            .like(pattern.clone())
-                            .escape('\\')
-                            .assume_not_null())
-                        .or(access_grants::grantee_tenant_id.eq_any(
-                            partner_tenant
-                                .filter(
-                                    partner_tenant
+                let at = now();
+                let mut query = access_grants::table
+                    .left_join(
+                        customer_tenant.on(customer_tenant
+                            .field(tenants::id)
+                            .nullable()
+                            .eq(access_grants::owner_tenant_id)),
+                    )
+                    .filter(access_grants::origin.eq(ORIGIN))
+                    .select(access_grants::id)
+                    .into_boxed();
+                if let Scope::Partner { id, .. } = *scope {
+                    query = query.filter(access_grants::grantee_tenant_id.eq(id.to_string()));
+                }
+                query = match filter.status {
+                    None => query.filter(access_grants::status.ne(LinkStatus::Removed.as_str())),
+                    Some(LinkStatus::Pending) => query
+                        .filter(access_grants::status.eq("pending"))
+                        .filter(access_grants::invitation_expires_at.gt(at)),
+                    Some(LinkStatus::Expired) => query.filter(
+                        access_grants::status.eq("expired").or(access_grants::status
+                            .eq("pending")
+                            .and(access_grants::invitation_expires_at.le(at))),
+                    ),
+                    Some(other) => query.filter(access_grants::status.eq(other.as_str())),
+                };
+                if let Some(search) = &filter.search {
+                    let key = search.to_lowercase();
+                    query = match *scope {
+                        // The candidates are exactly the matches (prefix.rs): a LIKE on top of them cost a
+                        // third of the search page's database time and filtered nothing out.
+                        Scope::Partner { id, .. } => query.filter(prefix::PrefixCandidates::new(id, &key)),
+                        // Staff also find a link by the start of its partner's name.
+                        Scope::Everyone => {
+                            let pattern = crate::services::audit::like_prefix(&key);
+                            query.filter(
+                                access_grants::email_key
+                                    .like(pattern.clone())
+                                    .escape('\\')
+                                    .or(customer_tenant
                                         .field(tenants::name_key)
-                                        .like(pattern)
-                                        .escape('\\'),
-                                )
-                                .select(partner_tenant.field(tenants::id)),
-                        )),
-                )
-            }
-        };
-    }
-    if let Some(before) = &filter.before {
-        query = query.filter(access_grants::id.lt(before.clone()));
-    }
-    if !filter.ids.is_empty() {
-        query = query.filter(access_grants::id.eq_any(filter.ids.clone()));
-    }
-    query
-        .order(access_grants::id.desc())
-        .limit(limit(filter) + 1)
+                                        .like(pattern.clone())
+                                        .escape('\\')
+                                        .assume_not_null())
+                                    .or(access_grants::grantee_tenant_id.eq_any(
+                                        partner_tenant
+                                            .filter(
+                                                partner_tenant
+                                                    .field(tenants::name_key)
+                                                    .like(pattern)
+                                                    .escape('\\'),
+                                            )
+                                            .select(partner_tenant.field(tenants::id)),
+                                    )),
+                            )
+                        }
+                    };
+                }
+                if let Some(before) = &filter.before {
+                    query = query.filter(access_grants::id.lt(before.clone()));
+                }
+                if !filter.ids.is_empty() {
+                    query = query.filter(access_grants::id.eq_any(filter.ids.clone()));
+                }
+                query
+                    .order(access_grants::id.desc())
+                    .limit(limit(filter) + 1)
             }
         }
     )*};
 }
 
-list_backend!(MultiBackend, diesel::sqlite::Sqlite, diesel::pg::Pg);
+list_backend!(diesel::sqlite::Sqlite, diesel::pg::Pg);
 
 /// [`ListBackend::filtered`] for the backend of connection `_c`.
 fn filtered_on<'a, C>(
@@ -176,13 +175,13 @@ pub(super) fn list(
     filter: &LinkFilter,
 ) -> ServiceResult<Page<LinkRow>> {
     let limit = limit(filter);
-    let rows: Vec<ListedRow> = MultiBackend::filtered(&scope, filter)
+    let rows: Vec<ListedRow> = crate::direct!(conn, |c| filtered_on(c, &scope, filter)
         .select((
             Link::as_select(),
             customer_tenant.field(tenants::name).nullable(),
             customer_tenant.field(tenants::account_number).nullable(),
         ))
-        .load(conn)?;
+        .load(c))?;
     let page = paged(rows, limit, |r| &r.0.id);
     let names = Names::load(conn, &scope, &page.rows)?;
     Ok(Page {
@@ -238,7 +237,7 @@ impl From<LinkRow> for Summary {
 /// The columns a [`Summary`] is made of: 9 of a link's 17. Building full links took a page of
 /// 50 rows longer than SQLite took to find them.
 #[derive(Queryable, Selectable)]
-#[diesel(table_name = access_grants, check_for_backend(MultiBackend))]
+#[diesel(table_name = access_grants, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 struct SummaryColumns {
     id: String,
     limiting_role_id: String,
