@@ -219,6 +219,25 @@ mod tests {
         assert!(b.batch_execute("SELECT * FROM temp.mine").is_err());
     }
 
+    /// A connection setting for writes (the data set generator's larger page cache) is made in
+    /// a write transaction: it then holds for the later ones, begun on any pooled connection.
+    #[test]
+    fn a_setting_made_in_a_write_transaction_stays_with_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = counted_pool(&temp_url(&dir), 3, QueryCounter::default()).unwrap();
+        let (mut a, mut b) = (pool.get().unwrap(), pool.get().unwrap());
+        write_transaction(&mut a, |c| c.batch_execute("PRAGMA cache_size = -65536")).unwrap();
+        let cache =
+            |c: &mut AnyConnection| count(c, "SELECT cache_size AS n FROM pragma_cache_size");
+        let on_writer = write_transaction(&mut b, |c| diesel::QueryResult::Ok(cache(c))).unwrap();
+        assert_eq!(on_writer, -65536);
+        assert_ne!(
+            cache(&mut b),
+            -65536,
+            "the pooled connections keep their own"
+        );
+    }
+
     /// Pools open on one file take their turns on one writer; each file has its own.
     #[test]
     fn pools_on_one_file_share_its_writer() {
