@@ -52,11 +52,7 @@ impl Writer {
         };
         let mut writers = lock(&WRITERS);
         writers.retain(|(_, w)| w.strong_count() > 0);
-        if let Some(writer) = writers
-            .iter()
-            .find(|(f, _)| *f == file)
-            .and_then(|(_, w)| w.upgrade())
-        {
+        if let Some(writer) = registered(&writers, &file) {
             return Ok(Some(writer));
         }
         let writer = Arc::new(Writer {
@@ -72,10 +68,7 @@ impl Writer {
         let Some(file) = database_file(conn)? else {
             return Ok(None);
         };
-        Ok(lock(&WRITERS)
-            .iter()
-            .find(|(f, _)| *f == file)
-            .and_then(|(_, w)| w.upgrade()))
+        Ok(registered(&lock(&WRITERS), &file))
     }
 
     /// The writer's connection, opened on first use and again after a failure left it unusable.
@@ -92,6 +85,14 @@ impl Writer {
         }
         slot.as_mut()
     }
+}
+
+/// The live writer registered for `file`, if any.
+fn registered(writers: &[(String, Weak<Writer>)], file: &str) -> Option<Arc<Writer>> {
+    writers
+        .iter()
+        .find(|(f, _)| f == file)
+        .and_then(|(_, w)| w.upgrade())
 }
 
 /// Runs `work` in this process's turn to write the database of `conn` (a SQLite connection): on
